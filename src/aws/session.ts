@@ -1,0 +1,139 @@
+import { IAMClient } from "@aws-sdk/client-iam";
+import { STSClient } from "@aws-sdk/client-sts";
+import { fromEnv, fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { CredentialsError, UsageError } from "../domain/errors.js";
+import { CallCounter, instrumentClient } from "./call-counter.js";
+
+/** Where to point AWS calls. Unset fields resolve the way the AWS CLI resolves them. */
+export interface AwsTarget {
+  profile?: string | undefined;
+  region?: string | undefined;
+  endpointUrl?: string | undefined;
+  /** Retry budget per call (adaptive retry mode). */
+  maxAttempts?: number | undefined;
+  /** Explicit credentials win over the chain (used by the demo, which owns its emulator). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+}
+
+export interface AwsSession {
+  /** The profile whose settings apply, or null when environment credentials or defaults are used. */
+  profile: string | null;
+  region: string;
+  /** The endpoint override in force (flag, AWS_ENDPOINT_URL_*, or profile), for messages only. */
+  endpointUrl: string | null;
+  counter: CallCounter;
+  iam(): IAMClient;
+  sts(): STSClient;
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * The CLI's order: `--profile` beats environment keys; environment keys beat AWS_PROFILE;
+ * then AWS_PROFILE, then `default`.
+ */
+function chooseProfile(target: AwsTarget, env: NodeJS.ProcessEnv): string | null {
+  if (target.profile) return target.profile;
+  if (target.credentials) return null;
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return null;
+  return env.AWS_PROFILE ?? null;
+}
+
+async function assertProfileExists(profile: string): Promise<Record<string, string | undefined>> {
+  const files = await loadSharedConfigFiles({ ignoreCache: true });
+  const settings = { ...files.configFile[profile], ...files.credentialsFile[profile] };
+  const known = new Set([...Object.keys(files.configFile), ...Object.keys(files.credentialsFile)]);
+  if (!known.has(profile)) {
+    const list = [...known].sort().join(", ") || "none";
+    throw new CredentialsError(
+      "UNKNOWN_PROFILE",
+      `profile "${profile}" is not in the AWS credentials or config file (profiles found: ${list})`,
+      `Create it with \`aws configure --profile ${profile}\`, or pass one of the profiles found.`,
+    );
+  }
+  return settings;
+}
+
+function resolveRegion(target: AwsTarget, env: NodeJS.ProcessEnv, profileRegion?: string): string {
+  // IAM is global; a region is still needed to sign and to reach STS, so default like the console does.
+  const region = target.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? profileRegion ?? "us-east-1";
+  if (!REGION.test(region)) {
+    throw new UsageError(
+      `"${region}" is not an AWS region name`,
+      "Pass a region such as us-east-1 or eu-west-1 with --region (or set AWS_REGION).",
+    );
+  }
+  return region;
+}
+
+function validateEndpoint(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
+    return url;
+  } catch {
+    throw new UsageError(
+      `"${url}" is not a valid endpoint URL`,
+      "Pass a full URL such as http://127.0.0.1:5000 to --endpoint-url.",
+    );
+  }
+}
+
+export async function openSession(target: AwsTarget = {}, env = process.env): Promise<AwsSession> {
+  const profile = chooseProfile(target, env);
+  const settings = profile ? await assertProfileExists(profile) : {};
+  const region = resolveRegion(target, env, settings.region);
+  const endpointUrl = target.endpointUrl ? validateEndpoint(target.endpointUrl) : null;
+  const maxAttempts = target.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+
+  let credentials: AwsCredentialIdentityProvider;
+  if (target.credentials) {
+    const c = target.credentials;
+    credentials = () => Promise.resolve(c);
+  } else if (profile) {
+    credentials = fromNodeProviderChain({ profile });
+  } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    credentials = fromEnv();
+  } else {
+    credentials = fromNodeProviderChain({});
+  }
+
+  const counter = new CallCounter();
+  const common = {
+    region,
+    credentials,
+    maxAttempts,
+    retryMode: "adaptive" as const,
+    // Fail fast on a dead endpoint instead of hanging on the OS connect timeout.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
+    ...(profile ? { profile } : {}),
+    ...(endpointUrl ? { endpoint: endpointUrl } : {}),
+  };
+  let iam: IAMClient | undefined;
+  let sts: STSClient | undefined;
+  const shownEndpoint =
+    endpointUrl ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? settings.endpoint_url ?? null;
+  return {
+    profile,
+    region,
+    endpointUrl: shownEndpoint,
+    counter,
+    iam() {
+      if (!iam) {
+        iam = new IAMClient(common);
+        instrumentClient(iam, counter);
+      }
+      return iam;
+    },
+    sts() {
+      if (!sts) {
+        sts = new STSClient(common);
+        instrumentClient(sts, counter);
+      }
+      return sts;
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
+import { parseIntFlag } from "./errors.js";
+
+/** The options every AWS-touching verb takes, named as the AWS CLI names them. */
+export function withAwsOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
+  return cmd
+    .option(
+      "--profile <name>",
+      "AWS profile to use (default: AWS_PROFILE, then environment keys, then default)",
+    )
+    .option(
+      "--region <region>",
+      "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's, us-east-1)",
+    )
+    .option(
+      "--endpoint-url <url>",
+      "send AWS calls to this endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)",
+    )
+    .option(
+      "--max-attempts <n>",
+      "attempts per AWS call with adaptive retry",
+      parseIntFlag("--max-attempts", 1, 20),
+    );
+}

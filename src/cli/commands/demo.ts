@@ -1,0 +1,89 @@
+import type { Command } from "@commander-js/extra-typings";
+import type { CliIO } from "../io.js";
+import type { CommandModule } from "../main.js";
+import { addAuditOptions, executeAudit, type AuditFlags } from "./audit.js";
+
+// The emulator's IAM accepts any credentials while auth checks are off (the launcher's default).
+const DEMO_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
+const DEMO_REGION = "us-east-1";
+
+function envLines(endpoint: string): string {
+  return [
+    `export AWS_ENDPOINT_URL=${endpoint}`,
+    `export AWS_ACCESS_KEY_ID=${DEMO_CREDENTIALS.accessKeyId}`,
+    `export AWS_SECRET_ACCESS_KEY=${DEMO_CREDENTIALS.secretAccessKey}`,
+    `export AWS_REGION=${DEMO_REGION}`,
+  ].join("\n");
+}
+
+export async function runDemo(flags: AuditFlags & { keep?: boolean }, io: CliIO): Promise<number> {
+  const [{ startEmulator }, { EmulatorClient }, { demoAccount }] = await Promise.all([
+    import("../../emulator/process.js"),
+    import("../../emulator/client.js"),
+    import("../../emulator/demo-account.js"),
+  ]);
+  io.stderr.write("keywarden demo: starting the local AWS emulator (moto) on 127.0.0.1...\n");
+  const emulator = await startEmulator({ keepAlive: flags.keep === true });
+  let stopped = false;
+  try {
+    const client = new EmulatorClient(emulator.endpoint);
+    const account = demoAccount(new Date());
+    const seeded = await client.bulkSeed({ users: account.users });
+    await client.setRoot(account.root);
+    const keys = seeded.users.reduce((n, u) => n + u.access_keys.length, 0);
+    io.stderr.write(
+      `keywarden demo: seeded account 123456789012 with ${seeded.users.length} users and ${keys} access keys; auditing it:\n\n`,
+    );
+    await executeAudit({ ...flags, format: flags.format ?? "table" }, io, {
+      endpointUrl: emulator.endpoint,
+      region: DEMO_REGION,
+      credentials: DEMO_CREDENTIALS,
+    });
+    if (flags.keep) {
+      io.stderr.write(
+        `\nThe emulator keeps running (pid ${emulator.pid}, log ${emulator.logFile ?? "-"}). Point other verbs at it:\n\n` +
+          `${envLines(emulator.endpoint)}\n\n` +
+          `Then try: keywarden audit --stats, keywarden audit --format json, keywarden rules\n` +
+          `Stop it with: kill ${emulator.pid}\n`,
+      );
+    } else {
+      io.stderr.write(
+        "\nTry next:\n" +
+          "  keywarden demo --keep          keep the emulator running and point other verbs at it\n" +
+          "  keywarden demo --format json   the same audit as the JSON contract (also csv, markdown)\n" +
+          "  keywarden demo --all           show passing checks too\n" +
+          "  keywarden rules                every rule with its CIS and Security Hub references\n" +
+          "  keywarden permissions audit    the IAM policy `keywarden audit` needs on a real account\n" +
+          "  keywarden audit --profile P    the same audit on your own AWS account\n",
+      );
+      stopped = true;
+      await emulator.stop();
+    }
+  } catch (err) {
+    if (!stopped) await emulator.stop();
+    throw err;
+  }
+  // The demo shows findings on purpose; it succeeds when the audit ran.
+  return 0;
+}
+
+export const register: CommandModule["register"] = (program: Command, io, exit) => {
+  const cmd = addAuditOptions(
+    program
+      .command("demo")
+      .description("Audit a realistic account in a local AWS emulator: no AWS account needed")
+      .option("--keep", "leave the emulator running and print the environment to point other verbs at it")
+      .addHelpText(
+        "after",
+        `
+Needs python3 with moto (pip install "moto[server]==5.2.1").
+
+Examples:
+  keywarden demo
+  keywarden demo --keep --format json`,
+      ),
+  );
+  cmd.action(async () => {
+    exit(await runDemo(cmd.opts() as unknown as AuditFlags & { keep?: boolean }, io));
+  });
+};

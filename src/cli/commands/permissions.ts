@@ -1,0 +1,44 @@
+import type { Command } from "@commander-js/extra-typings";
+import { UsageError } from "../../domain/errors.js";
+import { INVENTORY_PERMISSIONS } from "../../inventory/ports.js";
+import type { CliIO } from "../io.js";
+
+/**
+ * The IAM actions each verb calls, declared by the capability that calls them.
+ * sts:GetCallerIdentity needs no permission, so it is not listed.
+ */
+export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
+  audit: INVENTORY_PERMISSIONS,
+};
+
+export function leastPrivilegePolicy(verbs: string[]): object {
+  return {
+    Version: "2012-10-17",
+    Statement: verbs.map((verb) => ({
+      Sid: `Keywarden${verb[0]?.toUpperCase() ?? ""}${verb.slice(1)}`,
+      Effect: "Allow",
+      Action: [...(VERB_PERMISSIONS[verb] ?? [])].sort(),
+      Resource: "*",
+    })),
+  };
+}
+
+export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
+  program
+    .command("permissions")
+    .description("Print the least-privilege IAM policy for one or more verbs")
+    .argument("[verbs...]", `verbs to cover (default: all of ${Object.keys(VERB_PERMISSIONS).join(", ")})`)
+    .addHelpText("after", "\nExample:\n  keywarden permissions audit > keywarden-audit-policy.json")
+    .action((verbs: string[]) => {
+      const chosen = verbs.length > 0 ? verbs : Object.keys(VERB_PERMISSIONS);
+      const unknown = chosen.filter((v) => !(v in VERB_PERMISSIONS));
+      if (unknown.length > 0) {
+        throw new UsageError(
+          `no permissions are declared for: ${unknown.join(", ")}`,
+          `Pick from: ${Object.keys(VERB_PERMISSIONS).join(", ")}.`,
+        );
+      }
+      io.stdout.write(`${JSON.stringify(leastPrivilegePolicy(chosen), null, 2)}\n`);
+      exit(0);
+    });
+}

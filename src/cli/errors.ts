@@ -1,0 +1,49 @@
+import { ExitCode, KeywardenError, UsageError } from "../domain/errors.js";
+import type { CliIO } from "./io.js";
+
+/** The one place that turns an error into a message and an exit code. */
+export function reportError(err: unknown, io: CliIO, debug: boolean): number {
+  if (err instanceof KeywardenError) {
+    io.stderr.write(`keywarden: ${err.message}. ${err.fix}\n`);
+    if (debug && err.cause) io.stderr.write(`${describeCause(err.cause)}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  io.stderr.write(
+    `keywarden: internal error: ${e.message || String(err)}. Please report it with the output of --debug.\n`,
+  );
+  if (debug && e.stack) io.stderr.write(`${e.stack}\n`);
+  return ExitCode.INTERNAL;
+}
+
+function describeCause(cause: unknown): string {
+  const c = cause as { name?: string; message?: string; stack?: string; $metadata?: unknown };
+  return `caused by: ${c.stack ?? `${c.name ?? "Error"}: ${c.message ?? String(cause)}`}${
+    c.$metadata ? `\nmetadata: ${JSON.stringify(c.$metadata)}` : ""
+  }`;
+}
+
+export function parseIntFlag(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (raw: string): number => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new UsageError(
+        `${name} must be a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? "up" : max}, got "${raw}"`,
+        `Pass for example ${name} ${Math.max(min, 1)}.`,
+      );
+    }
+    return n;
+  };
+}
+
+export function parseChoice<T extends string>(name: string, choices: readonly T[]) {
+  return (raw: string): T => {
+    if (!(choices as readonly string[]).includes(raw)) {
+      throw new UsageError(
+        `${name} must be one of ${choices.join(", ")}, got "${raw}"`,
+        `Pass ${name} ${choices[0]}.`,
+      );
+    }
+    return raw as T;
+  };
+}

@@ -1,0 +1,22 @@
+// vitest globalSetup: one emulator for the whole test run. Test files reach it through
+// `inject("emulatorEndpoint")` (see harness.ts, which also resets it before each file).
+// Set KEYWARDEN_EMULATOR_ENDPOINT to reuse an emulator you started yourself (e.g. with --verbose).
+import type { TestProject } from "vitest/node";
+import { startEmulator } from "../../src/emulator/process.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    emulatorEndpoint: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const external = process.env.KEYWARDEN_EMULATOR_ENDPOINT;
+  if (external !== undefined && external !== "") {
+    project.provide("emulatorEndpoint", external);
+    return () => Promise.resolve();
+  }
+  const emulator = await startEmulator();
+  project.provide("emulatorEndpoint", emulator.endpoint);
+  return () => emulator.stop();
+}

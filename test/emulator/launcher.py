@@ -1,0 +1,781 @@
+#!/usr/bin/env python3
+"""keywarden's local AWS emulator: moto 5.2.1's server app plus a few test-only endpoints.
+
+Usage:  python3 launcher.py [PORT] [--exit-with-parent] [--verbose]
+  PORT 0 (the default) picks a free port. Binds 127.0.0.1 only. Prints `MOTO_PORT=<n>` on stdout
+  once the socket is listening. `--exit-with-parent` exits when stdin reaches EOF (see below).
+
+Why a launcher rather than plain `moto_server`: the test-only endpoints must run in the same
+process as moto so that they can reach moto's in-memory backends directly (seeding 5,000 users
+over the IAM API takes ~40 s; in-process it takes well under a second), and a few behaviours of
+stock moto differ from AWS in ways keywarden's audit depends on (credential report, root account,
+inactive keys, CloudTrail LookupEvents). Those are patched here, in one place, with the reason.
+
+Test-only endpoints (JSON in, JSON out; errors are HTTP 400 with {"error": "..."}):
+  GET  /_test/health                 -> {"ok": true, "moto": "<version>"}
+  POST /_test/reset                  reset moto (like /moto-api/reset) and this launcher's state
+  POST /_test/iam/bulk               create users, keys, passwords, MFA directly in the backend
+  POST /_test/iam/root               describe the root user (keys, MFA) for summary/report/MFA list
+  POST /_test/iam/backdate           set dates and last use on an existing user / access key
+  POST /_test/iam/credential-report  drive the credential report snapshot (expire, in progress...)
+  POST /_test/cloudtrail/events      replace the events that CloudTrail LookupEvents answers from
+The exact JSON shapes are documented on each handler below.
+"""
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import sys
+import threading
+import time
+
+# AWS managed policies (e.g. AWSCompromisedKeyQuarantineV3, AdministratorAccess) only exist in moto
+# when this is set before moto is imported. keywarden's containment and the permission tests need
+# them. setdefault: a caller may still turn it off on purpose (it makes resets slower).
+os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+
+INSTALL_HINT = 'install it with: pip install "moto[server]==5.2.1"'
+EXPECTED_MOTO = "5.2.1"
+
+try:
+    import moto
+except ImportError:
+    # One line, stable wording: src/emulator/process.ts recognises it (with exit code 3) and turns
+    # it into an EnvironmentError the CLI can explain.
+    print(f"keywarden emulator: python3 module moto is missing; {INSTALL_HINT}", file=sys.stderr)
+    sys.exit(3)
+
+try:
+    from werkzeug.serving import make_server
+    from werkzeug.wrappers import Request, Response
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+except ImportError as err:  # moto without its [server] extra (flask, flask-cors)
+    print(
+        f"keywarden emulator: python3 module moto is missing its server extra ({err}); {INSTALL_HINT}",
+        file=sys.stderr,
+    )
+    sys.exit(3)
+
+from moto.core.utils import utcnow
+from moto.iam import access_control
+from moto.iam.exceptions import IAMException
+from moto.iam.models import (
+    IAMBackend,
+    AccessKeyLastUsed,
+    MFADevice,
+    VirtualMfaDevice,
+    iam_backends,
+)
+from moto.iam.responses import IamResponse
+from moto import settings
+from moto.core.responses import ActionAuthenticatorMixin, ActionResult
+from moto.moto_api._internal.models import moto_api_backend
+
+DEFAULT_ACCOUNT = "123456789012"
+PARTITION = "aws"
+# How long a credential report stays current: IAM regenerates only when the last one is older.
+REPORT_MAX_AGE = datetime.timedelta(hours=4)
+REPORT_COLUMNS = (
+    "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
+    "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,"
+    "access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,"
+    "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
+    "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,"
+    "cert_1_last_rotated,cert_2_active,cert_2_last_rotated"
+)
+# moto keeps every date as a naive datetime in UTC; the report prints them the way IAM does.
+REPORT_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
+
+
+class BadRequest(Exception):
+    """A malformed test-endpoint request: answered as HTTP 400 with the message."""
+
+
+def parse_dt(value, field):
+    """ISO 8601 string -> naive UTC datetime (moto's convention)."""
+    if not isinstance(value, str):
+        raise BadRequest(f"{field}: expected an ISO 8601 date string, got {value!r}")
+    try:
+        d = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{field}: not an ISO 8601 date: {value!r}") from None
+    if d.tzinfo is not None:
+        d = d.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return d
+
+
+def report_date(d):
+    return d.strftime(REPORT_DATE_FORMAT) if d is not None else "N/A"
+
+
+def iam_backend(account_id):
+    if not (isinstance(account_id, str) and len(account_id) == 12 and account_id.isdigit()):
+        raise BadRequest(f"account_id must be 12 digits, got {account_id!r}")
+    return iam_backends[account_id][PARTITION]
+
+
+class LauncherState:
+    """What this launcher adds to one account's IAM backend.
+
+    It lives as an attribute on moto's IAMBackend object on purpose: moto's reset (either
+    /moto-api/reset or /_test/reset) discards the backend objects, so this state is reset with
+    moto's own, whichever reset endpoint a test uses.
+    """
+
+    def __init__(self):
+        self.root = None  # dict set by /_test/iam/root, None = stock moto (no root row)
+        self.report_content = None  # the credential report snapshot (CSV text) ...
+        self.report_generated_at = None  # ... and when it was taken (naive UTC)
+        self.report_expired = False  # the snapshot was expired: GetCredentialReport -> ReportExpired
+        self.in_progress_polls = 0  # next N GetCredentialReport calls answer ReportInProgress
+        self.lock = threading.Lock()
+
+
+def state_of(backend):
+    st = backend.__dict__.get("_keywarden")
+    if st is None:
+        st = backend.__dict__.setdefault("_keywarden", LauncherState())
+    return st
+
+
+# ---------------------------------------------------------------------------------------------
+# POST /_test/iam/bulk
+# ---------------------------------------------------------------------------------------------
+# {"account_id"?: "123456789012",
+#  "users": [{"name": str, "path"?: "/", "tags"?: {k: v}, "create_date"?: ISO,
+#             "password"?: {"last_used"?: ISO|null, "last_changed"?: ISO} | null,
+#             "mfa"?: "virtual"|"hardware"|null,
+#             "access_keys"?: [{"status"?: "Active"|"Inactive", "create_date"?: ISO,
+#                               "last_used"?: {"date": ISO, "service"?: "s3", "region"?: "us-east-1"}|null}]}]}
+# -> {"users": [{"name", "arn", "access_keys": [{"access_key_id", "secret_access_key"}]}],
+#     "elapsed_ms": <server time spent creating>}
+# The whole request is validated before anything is created, so a bad spec leaves no half-seeded
+# account behind.
+
+KEY_STATUSES = ("Active", "Inactive")
+MFA_KINDS = (None, "virtual", "hardware")
+
+
+def _validate_bulk(backend, users):
+    if not isinstance(users, list):
+        raise BadRequest("users must be a list")
+    seen = set()
+    plan = []
+    for i, u in enumerate(users):
+        where = f"users[{i}]"
+        if not isinstance(u, dict) or not isinstance(u.get("name"), str) or not u["name"]:
+            raise BadRequest(f"{where}: name (string) is required")
+        name = u["name"]
+        if name in seen or name in backend.users:
+            raise BadRequest(f"{where}: user {name} already exists")
+        seen.add(name)
+        path = u.get("path") or "/"
+        if not (path.startswith("/") and path.endswith("/")):
+            raise BadRequest(f"{where}: path must begin and end with /")
+        tags = u.get("tags") or {}
+        if not isinstance(tags, dict):
+            raise BadRequest(f"{where}: tags must be an object of key -> value")
+        create_date = parse_dt(u["create_date"], f"{where}.create_date") if u.get("create_date") else None
+        password = u.get("password")
+        pw = None
+        if password is not None:
+            if not isinstance(password, dict):
+                raise BadRequest(f"{where}.password must be an object or null")
+            lu = password.get("last_used")
+            lc = password.get("last_changed")
+            pw = {
+                "last_used": parse_dt(lu, f"{where}.password.last_used") if lu else None,
+                "last_changed": parse_dt(lc, f"{where}.password.last_changed") if lc else None,
+            }
+        mfa = u.get("mfa")
+        if mfa not in MFA_KINDS:
+            raise BadRequest(f"{where}.mfa must be 'virtual', 'hardware' or null")
+        keys = u.get("access_keys") or []
+        if not isinstance(keys, list) or len(keys) > 2:
+            # IAM's AccessKeysPerUser quota; moto enforces it on CreateAccessKey too.
+            raise BadRequest(f"{where}.access_keys: at most 2 keys per user")
+        kplan = []
+        for j, k in enumerate(keys):
+            kw = f"{where}.access_keys[{j}]"
+            status = k.get("status", "Active")
+            if status not in KEY_STATUSES:
+                raise BadRequest(f"{kw}.status must be Active or Inactive")
+            kc = parse_dt(k["create_date"], f"{kw}.create_date") if k.get("create_date") else None
+            lu = k.get("last_used")
+            last_used = None
+            if lu is not None:
+                if not isinstance(lu, dict) or "date" not in lu:
+                    raise BadRequest(f"{kw}.last_used must be {{date, service, region}} or null")
+                last_used = (
+                    parse_dt(lu["date"], f"{kw}.last_used.date"),
+                    lu.get("service", "s3"),
+                    lu.get("region", "us-east-1"),
+                )
+            kplan.append((status, kc, last_used))
+        plan.append((name, path, tags, create_date, pw, mfa, kplan))
+    return plan
+
+
+def _enable_user_mfa(backend, account_id, user, kind):
+    if kind == "virtual":
+        # Same objects CreateVirtualMFADevice + EnableMFADevice make: ListVirtualMFADevices shows
+        # it assigned to the user, ListMFADevices lists it, the report says mfa_active=true.
+        device = backend.create_virtual_mfa_device(user.name, "/")
+        backend.enable_mfa_device(user.name, device.serial_number, "123456", "654321")
+    elif kind == "hardware":
+        # Not a virtual device: only the user's own MFA list knows it (like a FIDO security key),
+        # so ListVirtualMFADevices does not show it, while ListMFADevices and the report do.
+        serial = f"arn:{PARTITION}:iam::{account_id}:u2f/user/{user.name}/security-key-{user.id[-8:]}"
+        user.mfa_devices[serial] = MFADevice(serial, "", "")
+
+
+def bulk_seed(body):
+    started = time.perf_counter()
+    account_id = body.get("account_id", DEFAULT_ACCOUNT)
+    backend = iam_backend(account_id)
+    plan = _validate_bulk(backend, body.get("users"))
+    out = []
+    for name, path, tags, create_date, pw, mfa, kplan in plan:
+        user = backend.create_user(
+            "us-east-1", name, path, [{"Key": k, "Value": str(v)} for k, v in tags.items()]
+        )
+        if create_date is not None:
+            user.create_date = create_date
+        if pw is not None:
+            user.password = "seeded-by-keywarden-tests"
+            user.password_last_used = pw["last_used"]
+            user._keywarden_password_changed = pw["last_changed"] or user.create_date
+        _enable_user_mfa(backend, account_id, user, mfa)
+        created = []
+        for status, kc, last_used in kplan:
+            key = backend.create_access_key(name, status=status)
+            if kc is not None:
+                key.create_date = kc
+            if last_used is not None:
+                key.last_used = AccessKeyLastUsed(*last_used)
+            created.append({"access_key_id": key.access_key_id, "secret_access_key": key.secret_access_key})
+        out.append({"name": name, "arn": user.arn, "access_keys": created})
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return {"users": out, "elapsed_ms": round(elapsed_ms, 1)}
+
+
+# ---------------------------------------------------------------------------------------------
+# POST /_test/iam/root
+# ---------------------------------------------------------------------------------------------
+# {"account_id"?, "access_keys": [{"active": bool, "last_rotated": ISO, "last_used": ISO|null,
+#                                   "last_used_service"?: "s3", "last_used_region"?: "us-east-1"}] (0..2),
+#  "mfa": null|"virtual"|"hardware", "create_date"?: ISO, "password_last_used"?: ISO|null}
+# Each call replaces the previous root description. Stock moto has no root user at all: without
+# this call there is no <root_account> report row and GetAccountSummary stays as moto makes it.
+
+ROOT_MFA_DEVICE = "root-account-mfa-device"
+
+
+class RootUser:
+    """What ListVirtualMFADevices shows as the User of the root's device: AWS gives the account
+    ARN and the account id as UserId, and no UserName. (moto's serializer reads these attributes.)"""
+
+    def __init__(self, account_id, create_date, password_last_used):
+        self.path = "/"
+        self.user_id = account_id
+        self.arn = f"arn:{PARTITION}:iam::{account_id}:root"
+        self.create_date = create_date
+        self.password_last_used = password_last_used
+
+
+def set_root(body):
+    account_id = body.get("account_id", DEFAULT_ACCOUNT)
+    backend = iam_backend(account_id)
+    keys = body.get("access_keys") or []
+    if not isinstance(keys, list) or len(keys) > 2:
+        raise BadRequest("access_keys: a list of at most 2 keys")
+    mfa = body.get("mfa")
+    if mfa not in MFA_KINDS:
+        raise BadRequest("mfa must be 'virtual', 'hardware' or null")
+    root_keys = []
+    for i, k in enumerate(keys):
+        if not isinstance(k, dict) or not isinstance(k.get("active"), bool) or not k.get("last_rotated"):
+            raise BadRequest(f"access_keys[{i}]: active (bool) and last_rotated (ISO) are required")
+        lu = k.get("last_used")
+        root_keys.append(
+            {
+                "active": k["active"],
+                "last_rotated": parse_dt(k["last_rotated"], f"access_keys[{i}].last_rotated"),
+                "last_used": parse_dt(lu, f"access_keys[{i}].last_used") if lu else None,
+                "service": k.get("last_used_service", "s3"),
+                "region": k.get("last_used_region", "us-east-1"),
+            }
+        )
+    create_date = parse_dt(body["create_date"], "create_date") if body.get("create_date") else utcnow()
+    plu = body.get("password_last_used")
+    password_last_used = parse_dt(plu, "password_last_used") if plu else None
+
+    # Replace any earlier root MFA device.
+    serial = f"arn:{PARTITION}:iam::{account_id}:mfa/{ROOT_MFA_DEVICE}"
+    backend.virtual_mfa_devices.pop(serial, None)
+    if mfa == "virtual":
+        device = VirtualMfaDevice(account_id, "us-east-1", "/" + ROOT_MFA_DEVICE)
+        device.enable_date = utcnow()
+        device.user = RootUser(account_id, create_date, password_last_used)
+        backend.virtual_mfa_devices[serial] = device
+
+    # GetAccountSummary reads these two plain attributes of moto's per-account summary object.
+    backend.account_summary._account_access_keys_present = 1 if root_keys else 0
+    backend.account_summary._account_mfa_enabled = 1 if mfa else 0
+
+    state_of(backend).root = {
+        "account_id": account_id,
+        "create_date": create_date,
+        "password_last_used": password_last_used,
+        "mfa": mfa,
+        "keys": root_keys,
+    }
+    return {"arn": f"arn:{PARTITION}:iam::{account_id}:root", "mfa_serial": serial if mfa == "virtual" else None}
+
+
+# ---------------------------------------------------------------------------------------------
+# POST /_test/iam/backdate
+# ---------------------------------------------------------------------------------------------
+# {"account_id"?, "access_key_id"?, "create_date"?: ISO,
+#  "last_used"?: {"date": ISO, "service"?: "s3", "region"?: "us-east-1"} | null,
+#  "user_name"?, "user_create_date"?: ISO, "password_last_used"?: ISO|null}
+# moto stamps every date with "now"; audits are about age, so tests need to move dates back.
+
+
+def backdate(body):
+    backend = iam_backend(body.get("account_id", DEFAULT_ACCOUNT))
+    out = {}
+    if "access_key_id" in body:
+        key = backend.access_keys.get(body["access_key_id"])
+        if key is None:
+            raise BadRequest(f"no access key {body['access_key_id']}")
+        if "create_date" in body:
+            key.create_date = parse_dt(body["create_date"], "create_date")
+        if "last_used" in body:
+            lu = body["last_used"]
+            key.last_used = (
+                None
+                if lu is None
+                else AccessKeyLastUsed(
+                    parse_dt(lu["date"], "last_used.date"),
+                    lu.get("service", "s3"),
+                    lu.get("region", "us-east-1"),
+                )
+            )
+        out["access_key_id"] = key.access_key_id
+    if "user_name" in body:
+        user = backend.users.get(body["user_name"])
+        if user is None:
+            raise BadRequest(f"no user {body['user_name']}")
+        if "user_create_date" in body:
+            user.create_date = parse_dt(body["user_create_date"], "user_create_date")
+        if "password_last_used" in body:
+            plu = body["password_last_used"]
+            user.password_last_used = parse_dt(plu, "password_last_used") if plu else None
+        out["user_name"] = user.name
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Credential report: a snapshot, as on AWS
+# ---------------------------------------------------------------------------------------------
+# Stock moto builds the CSV on every GetCredentialReport (so it always shows "now"), reports
+# GeneratedTime as a fixed 2015 date, puts not_supported in the last-used region/service columns
+# and has no root row. AWS takes a snapshot on GenerateCredentialReport (reusing one younger than
+# 4 hours) and GetCredentialReport returns that snapshot with its GeneratedTime: keys created after
+# generation are not in it. keywarden's staleness logic depends on exactly that, so it is emulated.
+#
+# POST /_test/iam/credential-report
+#   {"account_id"?, "expire"?: true, "generated_at"?: ISO, "in_progress_polls"?: n}
+#   applied in this order:
+#   expire            drop the snapshot; GetCredentialReport answers ReportExpired (410) until the
+#                     next GenerateCredentialReport, which takes a new snapshot.
+#   generated_at      set the snapshot's time (taking one now first if there is none), e.g. 5 hours
+#                     ago so that the next GenerateCredentialReport regenerates.
+#   in_progress_polls the next n GetCredentialReport calls answer ReportInProgress (404) and
+#                     GenerateCredentialReport answers State STARTED meanwhile.
+#   -> {"generated_at": ISO|null, "expired": bool, "in_progress_polls": n}
+
+
+class ReportInProgress(IAMException):
+    code = "ReportInProgress"  # HTTP 404, CredentialReportNotReadyException in the SDKs
+
+
+class ReportNotPresent(IAMException):
+    code = "ReportNotPresent"  # HTTP 410, CredentialReportNotPresentException
+
+
+class ReportExpired(IAMException):
+    code = "ReportExpired"  # HTTP 410, CredentialReportExpiredException
+
+
+def _key_columns(key):
+    """access_key_N_active, _last_rotated, _last_used_date, _last_used_region, _last_used_service"""
+    if key is None:
+        return ["false", "N/A", "N/A", "N/A", "N/A"]
+    lu = key.last_used
+    if lu is None:
+        used = ["N/A", "N/A", "N/A"]
+    elif isinstance(lu, datetime.datetime):  # moto allows callers to set a bare datetime
+        used = [report_date(lu), "N/A", "N/A"]
+    else:
+        used = [report_date(lu.timestamp), lu.region or "N/A", lu.service or "N/A"]
+    return ["true" if key.status == "Active" else "false", report_date(key.create_date)] + used
+
+
+def _user_row(backend, user):
+    has_password = bool(user.password)
+    if has_password:
+        last_used = report_date(user.password_last_used) if user.password_last_used else "no_information"
+        changed = getattr(user, "_keywarden_password_changed", None) or user.create_date
+        policy = backend.account_password_policy
+        if policy is not None and policy.expire_passwords:
+            next_rotation = report_date(changed + datetime.timedelta(days=int(policy.max_password_age)))
+        else:
+            next_rotation = "N/A"
+        password = ["true", last_used, report_date(changed), next_rotation]
+    else:
+        password = ["false", "N/A", "N/A", "N/A"]
+    keys = list(user.access_keys)[:2] + [None, None]
+    certs = list(user.signing_certificates.values())[:2] + [None, None]
+    row = [user.name, user.arn, report_date(user.create_date)] + password
+    row.append("true" if user.mfa_devices else "false")
+    row += _key_columns(keys[0]) + _key_columns(keys[1])
+    for cert in certs[:2]:
+        if cert is None:
+            row += ["false", "N/A"]
+        else:
+            row += ["true" if cert.status == "Active" else "false", report_date(cert.upload_date)]
+    return ",".join(row)
+
+
+class _RootKey:
+    def __init__(self, k):
+        self.status = "Active" if k["active"] else "Inactive"
+        self.create_date = k["last_rotated"]
+        self.last_used = AccessKeyLastUsed(k["last_used"], k["service"], k["region"]) if k["last_used"] else None
+
+
+def _root_row(root):
+    keys = [_RootKey(k) for k in root["keys"]] + [None, None]
+    row = [
+        "<root_account>",
+        f"arn:{PARTITION}:iam::{root['account_id']}:root",
+        report_date(root["create_date"]),
+        "not_supported",  # password_enabled
+        report_date(root["password_last_used"]) if root["password_last_used"] else "no_information",
+        "not_supported",  # password_last_changed
+        "not_supported",  # password_next_rotation
+        "true" if root["mfa"] else "false",
+    ]
+    row += _key_columns(keys[0]) + _key_columns(keys[1])
+    row += ["false", "N/A", "false", "N/A"]
+    return ",".join(row)
+
+
+def build_credential_report(backend):
+    st = state_of(backend)
+    lines = [REPORT_COLUMNS]
+    if st.root is not None:
+        lines.append(_root_row(st.root))
+    lines += [_user_row(backend, u) for u in list(backend.users.values())]
+    return "\n".join(lines)
+
+
+def _take_snapshot(backend, st, when=None):
+    st.report_content = build_credential_report(backend)
+    # IAM reports GeneratedTime to the second.
+    st.report_generated_at = (when or utcnow()).replace(microsecond=0)
+    st.report_expired = False
+
+
+def generate_credential_report(self):  # replaces IamResponse.generate_credential_report
+    backend = self.backend
+    st = state_of(backend)
+    with st.lock:
+        now = utcnow()
+        fresh = st.report_content is not None and now - st.report_generated_at < REPORT_MAX_AGE
+        if not fresh:
+            _take_snapshot(backend, st, now)
+            return ActionResult(
+                {"State": "STARTED", "Description": "No report exists. Starting a new report generation task"}
+            )
+        if st.in_progress_polls > 0:
+            return ActionResult({"State": "STARTED"})
+        return ActionResult({"State": "COMPLETE"})
+
+
+def get_credential_report(self):  # replaces IamResponse.get_credential_report
+    st = state_of(self.backend)
+    with st.lock:
+        if st.in_progress_polls > 0:
+            st.in_progress_polls -= 1
+            raise ReportInProgress("Report generation in progress")
+        if st.report_content is None:
+            if st.report_expired:
+                raise ReportExpired(
+                    "The most recent credential report has expired. Use GenerateCredentialReport."
+                )
+            raise ReportNotPresent("Credential report not present. Use GenerateCredentialReport.")
+        content, generated_at = st.report_content, st.report_generated_at
+    return ActionResult({"Content": content, "ReportFormat": "text/csv", "GeneratedTime": generated_at})
+
+
+def control_credential_report(body):
+    backend = iam_backend(body.get("account_id", DEFAULT_ACCOUNT))
+    st = state_of(backend)
+    polls = body.get("in_progress_polls")
+    if polls is not None and (not isinstance(polls, int) or polls < 0):
+        raise BadRequest("in_progress_polls must be a non-negative integer")
+    generated_at = parse_dt(body["generated_at"], "generated_at") if body.get("generated_at") else None
+    with st.lock:
+        if body.get("expire"):
+            st.report_content = None
+            st.report_generated_at = None
+            st.report_expired = True
+        if generated_at is not None:
+            if st.report_content is None:
+                _take_snapshot(backend, st)
+            st.report_generated_at = generated_at
+        if polls is not None:
+            st.in_progress_polls = polls
+        return {
+            "generated_at": st.report_generated_at.strftime("%Y-%m-%dT%H:%M:%SZ") if st.report_generated_at else None,
+            "expired": st.report_expired,
+            "in_progress_polls": st.in_progress_polls,
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Patches to moto's behaviour (applied once at start-up)
+# ---------------------------------------------------------------------------------------------
+
+
+def patch_inactive_keys():
+    """AWS rejects a request signed with an Inactive key (InvalidClientTokenId, 403); stock moto
+    accepts it. keywarden's rotation verifies deactivation, so the emulator must refuse it too.
+    Only matters once auth checking is on (POST /moto-api/reset-auth with body 0)."""
+    original = access_control.IAMUserAccessKey.__init__
+
+    def init(self, account_id, partition, access_key_id, headers):
+        original(self, account_id, partition, access_key_id, headers)
+        key = self.backend.access_keys.get(access_key_id)
+        if key is not None and key.status != "Active":
+            raise access_control.CreateAccessKeyFailure(reason="InvalidId")
+
+    access_control.IAMUserAccessKey.__init__ = init
+
+
+def patch_password_changes():
+    """The report's password_last_changed needs the time the password was set; moto does not
+    keep it, so remember it when a login profile is created or its password updated."""
+    create, update = IAMBackend.create_login_profile, IAMBackend.update_login_profile
+
+    def create_login_profile(self, user_name, password):
+        user = create(self, user_name, password)
+        user._keywarden_password_changed = utcnow()
+        return user
+
+    def update_login_profile(self, user_name, password, password_reset_required):
+        user = update(self, user_name, password, password_reset_required)
+        if password:
+            user._keywarden_password_changed = utcnow()
+        return user
+
+    IAMBackend.create_login_profile = create_login_profile
+    IAMBackend.update_login_profile = update_login_profile
+
+
+def patch_credential_report():
+    IamResponse.generate_credential_report = generate_credential_report
+    IamResponse.get_credential_report = get_credential_report
+    # Anything calling the backend directly gets the same faithful CSV.
+    IAMBackend.get_credential_report = build_credential_report
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudTrail LookupEvents (stock moto: NotImplementedError -> HTTP 500)
+# ---------------------------------------------------------------------------------------------
+# POST /_test/cloudtrail/events: a JSON list of LookupEvents "Events" items, replacing the previous
+# list. EventTime may be an ISO string or epoch seconds. LookupEvents answers from it: lookup
+# attribute filter (EventId, EventName, ReadOnly, Username, EventSource, AccessKeyId,
+# ResourceType, ResourceName), StartTime/EndTime, newest first, MaxResults (<= 50) + NextToken.
+
+CT_LOCK = threading.Lock()
+CT_EVENTS = []
+
+
+def _epoch(value, field):
+    if isinstance(value, (int, float)):
+        return float(value)
+    d = parse_dt(value, field)
+    return d.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def seed_cloudtrail_events(events):
+    if not isinstance(events, list):
+        raise BadRequest("expected a JSON list of CloudTrail Events items")
+    normalised = []
+    for i, e in enumerate(events):
+        if not isinstance(e, dict):
+            raise BadRequest(f"events[{i}] must be an object")
+        e = dict(e)
+        if "EventTime" in e:
+            e["EventTime"] = _epoch(e["EventTime"], f"events[{i}].EventTime")
+        normalised.append(e)
+    with CT_LOCK:
+        CT_EVENTS[:] = normalised
+    return {"ok": True, "count": len(normalised)}
+
+
+def _matches(event, key, value):
+    if key in ("EventId", "EventName", "ReadOnly", "Username", "EventSource", "AccessKeyId"):
+        return str(event.get(key)) == value
+    if key in ("ResourceType", "ResourceName"):
+        return any(r.get(key) == value for r in event.get("Resources") or [])
+    return False
+
+
+def lookup_events(body):
+    with CT_LOCK:
+        events = list(CT_EVENTS)
+    for attr in body.get("LookupAttributes") or []:
+        events = [e for e in events if _matches(e, attr.get("AttributeKey"), attr.get("AttributeValue"))]
+    if body.get("StartTime") is not None:
+        start = float(body["StartTime"])
+        events = [e for e in events if e.get("EventTime", 0) >= start]
+    if body.get("EndTime") is not None:
+        end = float(body["EndTime"])
+        events = [e for e in events if e.get("EventTime", 0) <= end]
+    events.sort(key=lambda e: e.get("EventTime", 0), reverse=True)
+    size = min(int(body.get("MaxResults") or 50), 50)
+    offset = int(body.get("NextToken") or 0)
+    page = events[offset : offset + size]
+    out = {"Events": page}
+    if offset + size < len(events):
+        out["NextToken"] = str(offset + size)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The WSGI app: our routes first, moto's dispatcher for everything else
+# ---------------------------------------------------------------------------------------------
+
+
+INITIAL_AUTH_COUNT = settings.INITIAL_NO_AUTH_ACTION_COUNT  # as this process started
+
+
+def moto_reset():
+    """What /moto-api/reset does, plus the CloudTrail events this launcher holds."""
+    with CT_LOCK:
+        CT_EVENTS.clear()
+    moto_api_backend.reset()  # drops every backend, and with them LauncherState and root data
+    return {"status": "ok"}
+
+
+def full_reset(_body=None):
+    """POST /_test/reset: moto_reset() and auth checking back to how the process started (off
+    unless INITIAL_NO_AUTH_ACTION_COUNT was set), so a test file that turned auth on and failed
+    before turning it off cannot leak that into the next file."""
+    moto_reset()
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = INITIAL_AUTH_COUNT
+    ActionAuthenticatorMixin.request_count = 0
+    return {"status": "ok"}
+
+
+ROUTES = {
+    "/_test/reset": full_reset,
+    "/_test/iam/bulk": bulk_seed,
+    "/_test/iam/root": set_root,
+    "/_test/iam/backdate": backdate,
+    "/_test/iam/credential-report": control_credential_report,
+    "/_test/cloudtrail/events": seed_cloudtrail_events,
+}
+
+
+def json_response(payload, status=200, content_type="application/json"):
+    return Response(json.dumps(payload, default=str), status, content_type=content_type)
+
+
+class App:
+    def __init__(self):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == "/_test/health":
+            return json_response({"ok": True, "moto": moto.__version__})(environ, start_response)
+        handler = ROUTES.get(path)
+        if handler is not None and method == "POST":
+            raw = Request(environ).get_data()
+            try:
+                body = json.loads(raw) if raw.strip() else {}
+                return json_response(handler(body))(environ, start_response)
+            except (BadRequest, ValueError, KeyError, TypeError) as err:
+                msg = str(err) if isinstance(err, BadRequest) else f"{type(err).__name__}: {err}"
+                return json_response({"error": msg}, 400)(environ, start_response)
+        if path == "/moto-api/reset" and method == "POST":
+            # moto's reset, extended to the CloudTrail events held here (auth setting untouched, as stock).
+            return json_response(moto_reset())(environ, start_response)
+        if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".LookupEvents"):
+            raw = Request(environ).get_data()
+            body = json.loads(raw) if raw.strip() else {}
+            return json_response(lookup_events(body), content_type="application/x-amz-json-1.1")(
+                environ, start_response
+            )
+        return self.moto(environ, start_response)
+
+
+def exit_with_parent():
+    """Exit when stdin closes. The Node parent keeps our stdin open as a pipe; if it dies by a
+    signal (its 'exit' handlers do not run) the pipe closes and we follow, instead of lingering
+    as an orphan holding a port and 200 MB."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    finally:
+        os._exit(0)
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(description="keywarden's moto-based AWS emulator")
+    parser.add_argument("port", nargs="?", type=int, default=0)
+    parser.add_argument("--exit-with-parent", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+
+    if moto.__version__ != EXPECTED_MOTO:
+        print(
+            f"keywarden emulator: warning: moto {moto.__version__} found, the patches here were "
+            f"written for {EXPECTED_MOTO}",
+            file=sys.stderr,
+        )
+    if not args.verbose:
+        # werkzeug logs one stderr line per request; a bulk benchmark would drown the parent's pipe.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+    if os.environ.get("MOTO_TEST_INACTIVE_KEYS_FAIL", "1") == "1":
+        patch_inactive_keys()
+    patch_password_changes()
+    patch_credential_report()
+
+    server = make_server("127.0.0.1", args.port, App(), threaded=True)
+    if args.exit_with_parent:
+        threading.Thread(target=exit_with_parent, daemon=True).start()
+    print(f"MOTO_PORT={server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
