@@ -58,7 +58,7 @@ export function iamInventoryPort(session: AwsSession): IamInventoryPort {
       const r = await call(site(session, "GenerateCredentialReport"), () =>
         iam.send(new GenerateCredentialReportCommand({})),
       );
-      return (r.State ?? "STARTED") as ReportState;
+      return r.State ?? "STARTED";
     },
 
     async getCredentialReport(): Promise<CredentialReport> {
@@ -136,7 +136,7 @@ export function iamInventoryPort(session: AwsSession): IamInventoryPort {
       const r = await call(site(session, "GetAccountSummary"), () =>
         iam.send(new GetAccountSummaryCommand({})),
       );
-      return { ...(r.SummaryMap ?? {}) } as Record<string, number>;
+      return { ...(r.SummaryMap ?? {}) };
     },
 
     async listVirtualMfaDevices(): Promise<VirtualMfaDevice[]> {

@@ -13,6 +13,11 @@ export interface AwsTarget {
   endpointUrl?: string | undefined;
   /** Retry budget per call (adaptive retry mode). */
   maxAttempts?: number | undefined;
+  /**
+   * Called with every client this session creates. Tests use it to inject AWS errors the emulator
+   * cannot produce (throttling, clock skew, expired tokens) at the SDK layer, as middleware.
+   */
+  configureClient?: ((client: IAMClient | STSClient) => void) | undefined;
   /** Explicit credentials win over the chain (used by the demo, which owns its emulator). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
 }
@@ -125,6 +130,7 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
       if (!iam) {
         iam = new IAMClient(common);
         instrumentClient(iam, counter);
+        target.configureClient?.(iam);
       }
       return iam;
     },
@@ -132,6 +138,7 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
       if (!sts) {
         sts = new STSClient(common);
         instrumentClient(sts, counter);
+        target.configureClient?.(sts);
       }
       return sts;
     },

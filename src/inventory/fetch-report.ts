@@ -34,7 +34,6 @@ export async function fetchCredentialReport(
       } catch (e) {
         if (!isLimitExceeded(e)) throw e;
       }
-      needGenerate = false;
     }
     try {
       return await port.getCredentialReport();

@@ -9,7 +9,6 @@ import type { AwsTarget } from "../../aws/session.js";
 import { withAwsOptions } from "../aws-options.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
 import { useColor, type CliIO } from "../io.js";
-import type { CommandModule } from "../main.js";
 import { startProgress } from "../progress.js";
 
 const FORMATS = ["table", "json", "csv", "markdown"] as const;
@@ -144,7 +143,9 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
       thresholds,
       lastUsed: flags.lastUsed,
       concurrency: flags.concurrency,
-      onProgress: (done, total) => progress.update(`Listing access keys: ${done}/${total} users`),
+      onProgress: (done, total) => {
+        progress.update(`Listing access keys: ${done}/${total} users`);
+      },
     });
   } finally {
     progress.stop();
