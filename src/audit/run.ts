@@ -1,5 +1,5 @@
-import type { AuditReport } from "../domain/audit-report.js";
-import type { ApiCallCounts, Inventory } from "../domain/types.js";
+import type { AuditKeyView, AuditReport } from "../domain/audit-report.js";
+import type { AccessKeyRecord, ApiCallCounts, Inventory } from "../domain/types.js";
 import { collectInventory, type LastUsedMode } from "../inventory/collect.js";
 import type { Sleep } from "../inventory/fetch-report.js";
 import type { IamInventoryPort } from "../inventory/ports.js";
@@ -21,6 +21,23 @@ export interface AuditOptions {
   clock?: () => number;
 }
 
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** One key as the JSON contracts show it (audit and keys share it). */
+export function toKeyView(k: AccessKeyRecord, now: Date): AuditKeyView {
+  return {
+    accountId: k.accountId,
+    userName: k.userName,
+    accessKeyId: k.accessKeyId,
+    status: k.status,
+    createdAt: k.createdAt.toISOString(),
+    lastUsedAt: iso(k.lastUsedAt),
+    lastUsedService: k.lastUsedService,
+    lastUsedRegion: k.lastUsedRegion,
+    ageDays: ageInDays(k.createdAt, now),
+  };
+}
+
 /** Collects one account's inventory, judges it, and shapes the `--format json` contract. */
 export async function runAudit(opts: AuditOptions): Promise<{ report: AuditReport; inventory: Inventory }> {
   const clock = opts.clock ?? (() => performance.now());
@@ -35,7 +52,6 @@ export async function runAudit(opts: AuditOptions): Promise<{ report: AuditRepor
     onProgress: opts.onProgress,
   });
   const findings = evaluateRules(inventory, { now: opts.now, thresholds: opts.thresholds });
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
   const report: AuditReport = {
     schemaVersion: 1,
     generatedAt: opts.now.toISOString(),
@@ -47,17 +63,7 @@ export async function runAudit(opts: AuditOptions): Promise<{ report: AuditRepor
       rootMfaEnabled: a.rootMfaEnabled,
       credentialReportGeneratedAt: iso(a.credentialReportGeneratedAt),
     })),
-    keys: inventory.keys.map((k) => ({
-      accountId: k.accountId,
-      userName: k.userName,
-      accessKeyId: k.accessKeyId,
-      status: k.status,
-      createdAt: k.createdAt.toISOString(),
-      lastUsedAt: iso(k.lastUsedAt),
-      lastUsedService: k.lastUsedService,
-      lastUsedRegion: k.lastUsedRegion,
-      ageDays: ageInDays(k.createdAt, opts.now),
-    })),
+    keys: inventory.keys.map((k) => toKeyView(k, opts.now)),
     findings,
     stats: { apiCalls: opts.apiCalls(), durationMs: Math.round(clock() - started) },
   };

@@ -87,6 +87,23 @@ function validateEndpoint(url: string): string {
   }
 }
 
+/**
+ * The profile's `endpoint_url`, for the client of one service. The SDK reads `endpoint_url` only
+ * from the AWS_PROFILE/default profile, never from the client's `profile` setting, so a profile
+ * chosen with --profile would silently send its calls to AWS: apply it here, below the environment
+ * variables as the AWS CLI ranks them, and not when configured endpoints are to be ignored.
+ */
+function profileEndpoint(
+  settings: Record<string, string | undefined>,
+  env: NodeJS.ProcessEnv,
+  service: "IAM" | "STS",
+): string | undefined {
+  const ignore = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? settings.ignore_configured_endpoint_urls;
+  if (ignore?.trim().toLowerCase() === "true") return undefined;
+  if (env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL) return undefined;
+  return settings.endpoint_url || undefined;
+}
+
 export async function openSession(target: AwsTarget = {}, env = process.env): Promise<AwsSession> {
   const profile = chooseProfile(target, env);
   const settings = profile ? await assertProfileExists(profile) : {};
@@ -115,7 +132,10 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
     // Fail fast on a dead endpoint instead of hanging on the OS connect timeout.
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
     ...(profile ? { profile } : {}),
-    ...(endpointUrl ? { endpoint: endpointUrl } : {}),
+  };
+  const endpointFor = (service: "IAM" | "STS") => {
+    const endpoint = endpointUrl ?? profileEndpoint(settings, env, service);
+    return endpoint ? { endpoint } : {};
   };
   let iam: IAMClient | undefined;
   let sts: STSClient | undefined;
@@ -128,7 +148,7 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
     counter,
     iam() {
       if (!iam) {
-        iam = new IAMClient(common);
+        iam = new IAMClient({ ...common, ...endpointFor("IAM") });
         instrumentClient(iam, counter);
         target.configureClient?.(iam);
       }
@@ -136,7 +156,7 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
     },
     sts() {
       if (!sts) {
-        sts = new STSClient(common);
+        sts = new STSClient({ ...common, ...endpointFor("STS") });
         instrumentClient(sts, counter);
         target.configureClient?.(sts);
       }

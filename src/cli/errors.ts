@@ -4,7 +4,8 @@ import type { CliIO } from "./io.js";
 /** The one place that turns an error into a message and an exit code. */
 export function reportError(err: unknown, io: CliIO, debug: boolean): number {
   if (err instanceof KeywardenError) {
-    io.stderr.write(`keywarden: ${err.message}. ${err.fix}\n`);
+    // Some messages end in a full stop already; do not print "..".
+    io.stderr.write(`keywarden: ${err.message.replace(/\.$/, "")}. ${err.fix}\n`);
     if (debug && err.cause) io.stderr.write(`${describeCause(err.cause)}\n`);
     return err.exitCode;
   }

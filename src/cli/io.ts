@@ -3,6 +3,7 @@
 export interface Output {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  columns?: number;
 }
 
 export interface CliIO {

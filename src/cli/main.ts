@@ -9,6 +9,7 @@ export type CommandModule = { register(program: Command, io: CliIO, exit: (code:
 
 const COMMANDS: (() => Promise<CommandModule>)[] = [
   () => import("./commands/audit.js"),
+  () => import("./commands/keys.js"),
   () => import("./commands/demo.js"),
   () => import("./commands/rules.js"),
   () => import("./commands/permissions.js"),
@@ -24,11 +25,20 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .description("Audit, rotate, fix and contain AWS IAM access keys.")
     .version(VERSION, "-V, --version")
     .option("--debug", "show stack traces and AWS error details")
-    .showHelpAfterError("(run keywarden --help for usage)")
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // Usage errors are one line, like every other error: the problem, then the fix.
+      outputError: (s, write) => {
+        const problem = s
+          .replace(/^error: /, "")
+          .replace(/\s*\n\s*/g, " ")
+          .trim()
+          .replace(/\.$/, "");
+        const verb = argv.find((a) => program.commands.some((c) => c.name() === a));
+        write(`keywarden: ${problem}. Run \`keywarden${verb ? ` ${verb}` : ""} --help\` for usage.\n`);
+      },
     });
   for (const load of COMMANDS) (await load()).register(program, io, setExit);
 

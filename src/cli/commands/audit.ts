@@ -154,6 +154,7 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
   const text = renderAudit(report, format, {
     color: !flags.output && useColor(io.stdout, io.env, flags.color),
     showPass: flags.all === true,
+    ...(!flags.output && io.stdout.columns ? { width: io.stdout.columns } : {}),
   });
   if (flags.output) {
     try {

@@ -9,6 +9,7 @@ import type { CliIO } from "../io.js";
  */
 export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   audit: INVENTORY_PERMISSIONS,
+  keys: INVENTORY_PERMISSIONS,
 };
 
 export function leastPrivilegePolicy(verbs: string[]): object {
