@@ -35,13 +35,16 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
         }));
         io.stdout.write(`${JSON.stringify({ schemaVersion: 1, rules }, null, 2)}\n`);
       } else {
-        const rows = ALL_RULES.map((r) => [
-          r.meta.id,
-          r.meta.severity,
-          r.meta.cis.v3 ? `CIS ${r.meta.cis.v3}` : "-",
-          r.meta.securityHub.join(",") || "-",
-          describeThresholds(r.meta, t),
-        ]);
+        const rows = [["RULE", "SEVERITY", "CIS v3.0", "SECURITY HUB", "THRESHOLDS"]];
+        rows.push(
+          ...ALL_RULES.map((r) => [
+            r.meta.id,
+            r.meta.severity,
+            r.meta.cis.v3 ? `CIS ${r.meta.cis.v3}` : "-",
+            r.meta.securityHub.join(",") || "-",
+            describeThresholds(r.meta, t),
+          ]),
+        );
         const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
         for (const row of rows) {
           io.stdout.write(`${row.map((c, i) => (i < 4 ? c.padEnd(widths[i] ?? 0) : c)).join("  ")}\n`);
