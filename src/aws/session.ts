@@ -104,6 +104,23 @@ function profileEndpoint(
   return settings.endpoint_url || undefined;
 }
 
+/**
+ * With --profile and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY both set, the SDK prints a nine-line
+ * warning about "AWS_PROFILE" on stderr. keywarden documents that the profile wins (as the AWS CLI
+ * does), so that warning is noise that breaks one-line errors and quiet CI output; others pass.
+ */
+const PROFILE_CHAIN_LOGGER = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (...content: unknown[]) => {
+    const text = content.map(String).join(" ");
+    if (!text.includes("Multiple credential sources detected")) process.stderr.write(`${text}\n`);
+  },
+  error: (...content: unknown[]) => {
+    process.stderr.write(`${content.map(String).join(" ")}\n`);
+  },
+};
+
 export async function openSession(target: AwsTarget = {}, env = process.env): Promise<AwsSession> {
   const profile = chooseProfile(target, env);
   const settings = profile ? await assertProfileExists(profile) : {};
@@ -116,7 +133,7 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
     const c = target.credentials;
     credentials = () => Promise.resolve(c);
   } else if (profile) {
-    credentials = fromNodeProviderChain({ profile });
+    credentials = fromNodeProviderChain({ profile, logger: PROFILE_CHAIN_LOGGER });
   } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
     credentials = fromEnv();
   } else {

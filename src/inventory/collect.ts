@@ -54,8 +54,9 @@ function toCollectionError(
     accountId,
     userName: scope.userName ?? null,
     accessKeyId: scope.accessKeyId ?? null,
-    operation,
-    permission: `iam:${operation}`,
+    // The denied call can differ from the step's name (GenerateCredentialReport inside the report fetch).
+    operation: e instanceof AccessDeniedError ? e.operation : operation,
+    permission: e instanceof AccessDeniedError ? e.permission : `iam:${operation}`,
     code: e instanceof AccessDeniedError ? "AccessDenied" : e.code,
     message: e.message,
   };

@@ -2,33 +2,12 @@ import { maskKeyId } from "../domain/key-id.js";
 import { severityRank } from "../domain/severity.js";
 import type { CollectionError, Finding, FindingResult, Inventory } from "../domain/types.js";
 import { ALL_RULES } from "./registry.js";
+import { collectionRemediation } from "./support.js";
 import type { Rule, RuleContext } from "./rule.js";
 
 export const COLLECTION_RULE_ID = "collection";
 
 const RESULT_ORDER: Record<FindingResult, number> = { FAIL: 0, ERROR: 1, WARN: 2, PASS: 3 };
-
-const DENIED = /AccessDenied|Unauthorized|NotAuthorized|Forbidden/i;
-const THROTTLED = /Throttl|RateExceeded|Rate exceeded|TooManyRequests|RequestLimitExceeded|SlowDown/i;
-
-function collectionRemediation(e: CollectionError): string {
-  if (DENIED.test(e.code)) {
-    return (
-      `Grant ${e.permission} to the identity you run keywarden as ` +
-      "(`keywarden permissions` prints the least-privilege policy), then re-run `keywarden audit`."
-    );
-  }
-  if (THROTTLED.test(e.code)) {
-    return (
-      `IAM throttled ${e.operation} beyond the retry budget: re-run \`keywarden audit\` later. ` +
-      `If it keeps failing, check that the identity has ${e.permission} (\`keywarden permissions\`).`
-    );
-  }
-  return (
-    `Re-run \`keywarden audit\`; if ${e.operation} keeps failing with ${e.code}, check that the identity has ` +
-    `${e.permission} (\`keywarden permissions\`) and run \`keywarden doctor\`.`
-  );
-}
 
 /** An inventory part that could not be collected: an ERROR, never a silent PASS. */
 export function collectionFinding(e: CollectionError): Finding {

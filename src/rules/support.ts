@@ -108,11 +108,29 @@ export function accountSubject(accountId: string): Subject {
   return { accountId, userName: null, accessKeyId: null };
 }
 
-/** Remediation for data a rule needed but could not get. */
+/** Remediation for data a rule needed but was denied. */
 export function grantRemediation(permission: string): string {
   return (
     `Grant ${permission} to the identity you run keywarden as ` +
     "(`keywarden permissions` prints the least-privilege policy), then re-run `keywarden audit`."
+  );
+}
+
+const DENIED = /AccessDenied|Unauthorized|NotAuthorized|Forbidden/i;
+const THROTTLED = /Throttl|RateExceeded|Rate exceeded|TooManyRequests|RequestLimitExceeded|SlowDown/i;
+
+/** Remediation for data that could not be collected: grant, wait, or diagnose, by the error's kind. */
+export function collectionRemediation(e: CollectionError): string {
+  if (DENIED.test(e.code)) return grantRemediation(e.permission);
+  if (THROTTLED.test(e.code)) {
+    return (
+      `IAM throttled ${e.operation} beyond the retry budget: re-run \`keywarden audit\` later. ` +
+      `If it keeps failing, check that the identity has ${e.permission} (\`keywarden permissions\`).`
+    );
+  }
+  return (
+    `Re-run \`keywarden audit\`; if ${e.operation} keeps failing with ${e.code}, check that the identity has ` +
+    `${e.permission} (\`keywarden permissions\`) and run \`keywarden doctor\`.`
   );
 }
 
@@ -163,7 +181,7 @@ export function unknownInputFinding(
     "ERROR",
     `Cannot tell ${what}: ${error.operation} (${error.permission}) failed with ${error.code}, ` +
       "so this is unknown, not clean.",
-    grantRemediation(error.permission),
+    collectionRemediation(error),
   );
 }
 
