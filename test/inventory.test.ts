@@ -64,7 +64,7 @@ describe("collectInventory", () => {
     expect(inv.errors).toEqual([]);
   });
 
-  it("re-reads last use only for active keys the report shows as unused", async () => {
+  it("re-reads last use from a cached report only for active keys it shows as unused", async () => {
     const seeded = await emu.client.bulkSeed({
       users: [
         { name: "fresh", access_keys: [{ create_date: daysAgo(100), last_used: used(2) }] },
@@ -77,6 +77,8 @@ describe("collectInventory", () => {
       ],
     });
     const idOf = (name: string) => seeded.users.find((u) => u.name === name)?.access_keys[0]?.access_key_id;
+    // AWS hands out a cached report for up to 4 hours: one from 2 hours ago may miss recent use.
+    await emu.client.credentialReport({ generated_at: daysAgo(2 / 24) });
     const inv = await collect();
     const source = (name: string) => inv.keys.find((k) => k.accessKeyId === idOf(name))?.lastUsedSource;
 
@@ -85,6 +87,21 @@ describe("collectInventory", () => {
     expect(source("stale")).toBe("GetAccessKeyLastUsed");
     expect(source("never")).toBe("GetAccessKeyLastUsed");
     expect(source("inactive")).toBe("credential-report");
+  });
+
+  it("trusts a report generated just now: no per-key call for keys it covers", async () => {
+    await emu.client.bulkSeed({
+      users: [
+        { name: "stale", access_keys: [{ create_date: daysAgo(200), last_used: used(80) }] },
+        { name: "never", access_keys: [{ create_date: daysAgo(60), last_used: null }] },
+      ],
+    });
+    const inv = await collect();
+    expect(session.counter.snapshot().GetAccessKeyLastUsed).toBeUndefined();
+    expect(inv.keys.map((k) => k.lastUsedSource)).toEqual(["credential-report", "credential-report"]);
+    expect(inv.keys.find((k) => k.userName === "stale")?.lastUsedAt?.getTime()).toBeLessThan(
+      daysAgo(79).getTime(),
+    );
   });
 
   it("judges a key by its use after the report was generated, not by the stale report", async () => {

@@ -29,6 +29,11 @@ export interface CollectOptions {
   lastUsed?: LastUsedMode;
   /** Keys the report shows unused for this many days (or never) are re-read live before judging. */
   unusedDays: number;
+  /**
+   * A report generated at most this long ago is as fresh as GetAccessKeyLastUsed (both read the same
+   * tracking data), so its keys are not re-read. AWS hands out a cached report for up to 4 hours.
+   */
+  reportFreshMs?: number;
   /** Parallel per-user calls. IAM throttles per account; adaptive retry absorbs bursts. */
   concurrency?: number;
   sleep?: Sleep;
@@ -36,6 +41,7 @@ export interface CollectOptions {
 }
 
 const DAY = 86_400_000;
+export const DEFAULT_REPORT_FRESH_MS = 15 * 60_000;
 
 /** Only per-item failures are collected; bad credentials or a dead endpoint end the audit. */
 function collectable(e: unknown): e is AccessDeniedError | AwsFailureError {
@@ -95,17 +101,20 @@ function matchSlot(key: ListedAccessKey, slots: ReportKeySlot[], taken: Set<numb
 
 /**
  * Re-read last use when the report cannot be trusted for the verdict: the key is newer than the
- * report, or the report says "unused long enough to fail" (a use after the report would clear it).
+ * report, or a cached (older) report says "unused long enough to fail" and a use since it was
+ * generated would clear that.
  */
 function needsFreshLastUse(
   key: ListedAccessKey,
   slot: ReportKeySlot | null,
   mode: LastUsedMode,
   unusedSince: Date,
+  reportIsFresh: boolean,
 ) {
   if (mode === "always") return true;
   if (mode === "report" || key.status !== "Active") return false;
   if (slot === null) return true;
+  if (reportIsFresh) return false;
   return slot.lastUsedAt === null || slot.lastUsedAt < unusedSince;
 }
 
@@ -176,6 +185,9 @@ export async function collectInventory(opts: CollectOptions): Promise<Inventory>
   });
 
   const unusedSince = new Date(now.getTime() - opts.unusedDays * DAY);
+  const reportIsFresh =
+    report !== null &&
+    now.getTime() - report.generatedAt.getTime() <= (opts.reportFreshMs ?? DEFAULT_REPORT_FRESH_MS);
   const keys: AccessKeyRecord[] = [];
   const refresh: { record: AccessKeyRecord }[] = [];
   const userKeyIds = new Map<string, string[]>();
@@ -207,7 +219,7 @@ export async function collectInventory(opts: CollectOptions): Promise<Inventory>
       };
       keys.push(record);
       userKeyIds.set(userName, [...(userKeyIds.get(userName) ?? []), k.accessKeyId]);
-      if (needsFreshLastUse(k, slot, mode, unusedSince)) refresh.push({ record });
+      if (needsFreshLastUse(k, slot, mode, unusedSince, reportIsFresh)) refresh.push({ record });
     }
   }
 
