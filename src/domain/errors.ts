@@ -9,6 +9,7 @@ export const ExitCode = {
   ACCESS_DENIED: 4,
   AWS_FAILURE: 5,
   ENVIRONMENT: 6,
+  CONFLICT: 7,
   INTERNAL: 70,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
