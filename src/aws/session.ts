@@ -1,4 +1,6 @@
 import { IAMClient } from "@aws-sdk/client-iam";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromEnv, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
@@ -17,7 +19,7 @@ export interface AwsTarget {
    * Called with every client this session creates. Tests use it to inject AWS errors the emulator
    * cannot produce (throttling, clock skew, expired tokens) at the SDK layer, as middleware.
    */
-  configureClient?: ((client: IAMClient | STSClient) => void) | undefined;
+  configureClient?: ((client: IAMClient | STSClient | SecretsManagerClient | SSMClient) => void) | undefined;
   /** Explicit credentials win over the chain (used by the demo, which owns its emulator). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
 }
@@ -29,9 +31,24 @@ export interface AwsSession {
   /** The endpoint override in force (flag, AWS_ENDPOINT_URL_*, or profile), for messages only. */
   endpointUrl: string | null;
   counter: CallCounter;
+  /** The credentials in force (for self-rotation: the key to rotate). */
+  credentials: AwsCredentialIdentityProvider;
   iam(): IAMClient;
   sts(): STSClient;
+  secretsManager(): SecretsManagerClient;
+  ssm(): SSMClient;
+  /**
+   * The same endpoints and region signed with other credentials (a new key being verified, or the
+   * new key of a self-rotation once the old one is being retired). Counted like the others.
+   */
+  withCredentials(
+    credentials: { accessKeyId: string; secretAccessKey: string },
+    maxAttempts?: number,
+  ): { iam(): IAMClient; sts(): STSClient };
 }
+
+/** The service part of AWS_ENDPOINT_URL_<SERVICE>. */
+type ServiceId = "IAM" | "STS" | "SECRETS_MANAGER" | "SSM";
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -96,7 +113,7 @@ function validateEndpoint(url: string): string {
 function profileEndpoint(
   settings: Record<string, string | undefined>,
   env: NodeJS.ProcessEnv,
-  service: "IAM" | "STS",
+  service: ServiceId,
 ): string | undefined {
   const ignore = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? settings.ignore_configured_endpoint_urls;
   if (ignore?.trim().toLowerCase() === "true") return undefined;
@@ -150,12 +167,19 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
     requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
     ...(profile ? { profile } : {}),
   };
-  const endpointFor = (service: "IAM" | "STS") => {
+  const endpointFor = (service: ServiceId) => {
     const endpoint = endpointUrl ?? profileEndpoint(settings, env, service);
     return endpoint ? { endpoint } : {};
   };
   let iam: IAMClient | undefined;
   let sts: STSClient | undefined;
+  let secrets: SecretsManagerClient | undefined;
+  let ssm: SSMClient | undefined;
+  const made = <C extends IAMClient | STSClient | SecretsManagerClient | SSMClient>(client: C): C => {
+    instrumentClient(client, counter);
+    target.configureClient?.(client);
+    return client;
+  };
   const shownEndpoint =
     endpointUrl ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? settings.endpoint_url ?? null;
   return {
@@ -163,21 +187,20 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
     region,
     endpointUrl: shownEndpoint,
     counter,
-    iam() {
-      if (!iam) {
-        iam = new IAMClient({ ...common, ...endpointFor("IAM") });
-        instrumentClient(iam, counter);
-        target.configureClient?.(iam);
-      }
-      return iam;
-    },
-    sts() {
-      if (!sts) {
-        sts = new STSClient({ ...common, ...endpointFor("STS") });
-        instrumentClient(sts, counter);
-        target.configureClient?.(sts);
-      }
-      return sts;
+    credentials,
+    iam: () => (iam ??= made(new IAMClient({ ...common, ...endpointFor("IAM") }))),
+    sts: () => (sts ??= made(new STSClient({ ...common, ...endpointFor("STS") }))),
+    secretsManager: () =>
+      (secrets ??= made(new SecretsManagerClient({ ...common, ...endpointFor("SECRETS_MANAGER") }))),
+    ssm: () => (ssm ??= made(new SSMClient({ ...common, ...endpointFor("SSM") }))),
+    withCredentials(other, attempts = maxAttempts) {
+      const config = { ...common, credentials: other, maxAttempts: attempts };
+      let otherIam: IAMClient | undefined;
+      let otherSts: STSClient | undefined;
+      return {
+        iam: () => (otherIam ??= made(new IAMClient({ ...config, ...endpointFor("IAM") }))),
+        sts: () => (otherSts ??= made(new STSClient({ ...config, ...endpointFor("STS") }))),
+      };
     },
   };
 }

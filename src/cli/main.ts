@@ -10,6 +10,8 @@ export type CommandModule = { register(program: Command, io: CliIO, exit: (code:
 const COMMANDS: (() => Promise<CommandModule>)[] = [
   () => import("./commands/audit.js"),
   () => import("./commands/keys.js"),
+  () => import("./commands/rotate.js"),
+  () => import("./commands/rotations.js"),
   () => import("./commands/demo.js"),
   () => import("./commands/rules.js"),
   () => import("./commands/permissions.js"),

@@ -1,6 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../../domain/errors.js";
 import { INVENTORY_PERMISSIONS } from "../../inventory/ports.js";
+import { ROTATION_PERMISSIONS, TARGET_PERMISSIONS } from "../../rotation/ports.js";
 import type { CliIO } from "../io.js";
 
 /**
@@ -10,6 +11,7 @@ import type { CliIO } from "../io.js";
 export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   audit: INVENTORY_PERMISSIONS,
   keys: INVENTORY_PERMISSIONS,
+  rotate: [...ROTATION_PERMISSIONS, ...TARGET_PERMISSIONS.secretsmanager, ...TARGET_PERMISSIONS.ssm],
 };
 
 export function leastPrivilegePolicy(verbs: string[]): object {

@@ -1,0 +1,91 @@
+import {
+  CreateAccessKeyCommand,
+  DeleteAccessKeyCommand,
+  GetAccessKeyLastUsedCommand,
+  ListAccessKeysCommand,
+  UpdateAccessKeyCommand,
+} from "@aws-sdk/client-iam";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import type { IamRotationPort, KeyCredentials } from "../rotation/ports.js";
+import { call, type CallSite } from "./errors.js";
+import type { AwsSession } from "./session.js";
+
+function site(session: AwsSession, operation: string, service = "iam"): CallSite {
+  return {
+    operation,
+    permission: `${service}:${operation}`,
+    endpoint: session.endpointUrl,
+    profile: session.profile,
+  };
+}
+
+/**
+ * The IAM writes a rotation makes, through one counted, error-mapped session; `signWith` switches
+ * to other credentials (a self-rotation retires the old key signed with the new one).
+ */
+export function iamRotationPort(session: AwsSession, signWith?: KeyCredentials): IamRotationPort {
+  const other = signWith ? session.withCredentials(signWith) : null;
+  const iam = () => other?.iam() ?? session.iam();
+  return {
+    async listAccessKeys(userName) {
+      const r = await call(site(session, "ListAccessKeys"), () =>
+        iam().send(new ListAccessKeysCommand({ UserName: userName })),
+      );
+      return (r.AccessKeyMetadata ?? []).map((k) => ({
+        accessKeyId: k.AccessKeyId ?? "",
+        status: k.Status === "Active" ? "Active" : "Inactive",
+        createdAt: k.CreateDate ?? new Date(0),
+      }));
+    },
+
+    async createAccessKey(userName) {
+      const r = await call(site(session, "CreateAccessKey"), () =>
+        iam().send(new CreateAccessKeyCommand({ UserName: userName })),
+      );
+      const k = r.AccessKey;
+      if (!k?.AccessKeyId || !k.SecretAccessKey) throw new Error("CreateAccessKey returned no key");
+      return {
+        accessKeyId: k.AccessKeyId,
+        secretAccessKey: k.SecretAccessKey,
+        createdAt: k.CreateDate ?? new Date(),
+      };
+    },
+
+    async updateAccessKey(userName, accessKeyId, status) {
+      await call(site(session, "UpdateAccessKey"), () =>
+        iam().send(
+          new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
+        ),
+      );
+    },
+
+    async deleteAccessKey(userName, accessKeyId) {
+      await call(site(session, "DeleteAccessKey"), () =>
+        iam().send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId })),
+      );
+    },
+
+    async getAccessKeyLastUsed(accessKeyId) {
+      const r = await call(site(session, "GetAccessKeyLastUsed"), () =>
+        iam().send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId })),
+      );
+      const lu = r.AccessKeyLastUsed;
+      const known = (s: string | undefined) => (s && s !== "N/A" ? s : null);
+      return { at: lu?.LastUsedDate ?? null, service: known(lu?.ServiceName), region: known(lu?.Region) };
+    },
+
+    async whoAmIWith(credentials: KeyCredentials) {
+      // Signed with the key under test and no SDK retries: the caller's bounded retry absorbs
+      // IAM's eventual consistency without the SDK multiplying it.
+      const sts = session.withCredentials(credentials, 1).sts();
+      try {
+        const r = await call(site(session, "GetCallerIdentity", "sts"), () =>
+          sts.send(new GetCallerIdentityCommand({})),
+        );
+        return { account: r.Account ?? "", arn: r.Arn ?? "" };
+      } finally {
+        sts.destroy();
+      }
+    },
+  };
+}

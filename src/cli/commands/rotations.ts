@@ -1,0 +1,156 @@
+import type { Command } from "@commander-js/extra-typings";
+import { UsageError } from "../../domain/errors.js";
+import { maskKeyId } from "../../domain/key-id.js";
+import type { RotationJob } from "../../store/types.js";
+import { parseChoice } from "../errors.js";
+import type { CliIO } from "../io.js";
+
+/** The `keywarden rotations --format json` contract: one object per job. */
+export function jobView(job: RotationJob): Record<string, unknown> {
+  return {
+    id: job.id,
+    accountId: job.accountId,
+    userName: job.userName,
+    oldAccessKeyId: job.oldAccessKeyId,
+    newAccessKeyId: job.newAccessKeyId,
+    step: job.step,
+    state: job.state,
+    nextAt: job.nextAt,
+    targets: job.targets.map((t) =>
+      t.kind === "stdout" ? "stdout" : `${t.kind}:${t.ref}${t.file ? `@${t.file}` : ""}`,
+    ),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+}
+
+function nextAction(job: RotationJob): string {
+  if (job.state === "done") return "-";
+  if (job.state === "rolled-back") return "-";
+  if (job.state === "failed") return `fix, then --resume or --rollback`;
+  const when =
+    job.nextAt && new Date(job.nextAt) > new Date()
+      ? ` at ${job.nextAt.slice(0, 16).replace("T", " ")}Z`
+      : " now";
+  return `${job.step}${when}`;
+}
+
+export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
+  const rotations = program
+    .command("rotations")
+    .description("List rotation jobs; `show ID` for a job's history; `advance` runs every step that is due");
+  rotations
+    .command("list", { isDefault: true })
+    .description("List rotation jobs with their step, state and next action (the default)")
+    .option(
+      "--format <format>",
+      "table or json",
+      parseChoice("--format", ["table", "json"] as const),
+      "table",
+    )
+    .action(async (flags: { format: "table" | "json" }) => {
+      const { openStore } = await import("../rotation-wiring.js");
+      const store = await openStore(io);
+      try {
+        const jobs = await store.listJobs();
+        if (flags.format === "json") {
+          io.stdout.write(`${JSON.stringify(jobs.map(jobView), null, 2)}\n`);
+        } else if (jobs.length === 0) {
+          io.stdout.write("No rotations yet. Start one with `keywarden rotate`.\n");
+        } else {
+          const rows = [["ID", "USER", "OLD KEY", "NEW KEY", "STEP", "STATE", "NEXT"]];
+          for (const j of jobs) {
+            rows.push([
+              j.id,
+              j.userName,
+              maskKeyId(j.oldAccessKeyId),
+              j.newAccessKeyId ? maskKeyId(j.newAccessKeyId) : "-",
+              j.step,
+              j.state,
+              nextAction(j),
+            ]);
+          }
+          const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+          for (const r of rows)
+            io.stdout.write(
+              `${r
+                .map((c, i) => c.padEnd(widths[i] ?? 0))
+                .join("  ")
+                .trimEnd()}\n`,
+            );
+        }
+      } finally {
+        await store.close();
+      }
+      exit(0);
+    });
+
+  rotations
+    .command("show")
+    .description("A rotation's state and its full history")
+    .argument("<id>", "the rotation id")
+    .option(
+      "--format <format>",
+      "table or json",
+      parseChoice("--format", ["table", "json"] as const),
+      "table",
+    )
+    .action(async (id: string, flags: { format: "table" | "json" }) => {
+      const { openStore } = await import("../rotation-wiring.js");
+      const store = await openStore(io);
+      try {
+        const job = await store.getJob(id);
+        if (!job) throw new UsageError(`there is no rotation ${id}`, "List them with `keywarden rotations`.");
+        const events = await store.events(id);
+        if (flags.format === "json") {
+          io.stdout.write(`${JSON.stringify({ ...jobView(job), events }, null, 2)}\n`);
+        } else {
+          io.stdout.write(
+            `Rotation ${job.id}: user ${job.userName}, ${maskKeyId(job.oldAccessKeyId)} -> ${
+              job.newAccessKeyId ? maskKeyId(job.newAccessKeyId) : "(not created yet)"
+            }\nState ${job.state}, step ${job.step}, next: ${nextAction(job)}\nTargets: ${(jobView(job).targets as string[]).join(", ")}\n\nHistory:\n`,
+          );
+          for (const e of events) {
+            io.stdout.write(`  ${e.at}  ${e.step.padEnd(10)} ${e.action.padEnd(24)} ${e.actor}\n`);
+          }
+        }
+      } finally {
+        await store.close();
+      }
+      exit(0);
+    });
+
+  rotations
+    .command("advance")
+    .description("Run every rotation step that is due (for cron, a systemd timer or the scheduler)")
+    .option("-y, --yes", "do not ask before deactivating and deleting (needed without a terminal)")
+    .action(async (flags: { yes?: boolean }) => {
+      const wiring = await import("../rotation-wiring.js");
+      const { actorOf } = await import("./rotate.js");
+      const store = await wiring.openStore(io);
+      let failures = 0;
+      try {
+        const owner = wiring.LEASE_OWNER;
+        for (const job of await store.dueJobs(new Date())) {
+          if (!(await wiring.claimForThisProcess(store, job.id))) continue;
+          try {
+            const session = await wiring.sessionFor(wiring.awsTargetForJob(job, {}), io);
+            const engine = wiring.makeEngine(io, store, session, {
+              yes: flags.yes === true,
+              actor: await actorOf(session),
+            });
+            const after = await engine.advance(job);
+            io.stderr.write(`keywarden: ${after.id}: ${after.state} at ${after.step}\n`);
+          } catch (e) {
+            failures++;
+            io.stderr.write(`keywarden: ${job.id}: ${(e as Error).message}\n`);
+          } finally {
+            await store.releaseJob(job.id, owner);
+          }
+        }
+      } finally {
+        await store.close();
+      }
+      exit(failures > 0 ? 1 : 0);
+    });
+}

@@ -1,0 +1,152 @@
+import { createInterface } from "node:readline/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { iamRotationPort } from "../aws/iam-rotation.js";
+import { secretsManagerTarget, ssmParameterTarget } from "../aws/secret-targets.js";
+import { openSession, type AwsSession, type AwsTarget } from "../aws/session.js";
+import { RotationEngine } from "../rotation/engine.js";
+import { localTarget } from "../rotation/local-targets.js";
+import type { KeyCredentials, Target, TargetSpec } from "../rotation/ports.js";
+import { dataDir, defaultDatabasePath } from "../store/paths.js";
+import { openSqliteStore } from "../store/sqlite.js";
+import type { RotationJob, Store } from "../store/types.js";
+import type { CliIO } from "./io.js";
+
+// Builds the rotation engine's adapters for the CLI: the AWS session, the targets, the store,
+// confirmation prompts and the crash-test hook.
+
+export interface RotationFlags {
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
+  maxAttempts?: number;
+  yes?: boolean;
+}
+
+export async function openStore(io: CliIO): Promise<Store> {
+  return openSqliteStore(defaultDatabasePath(io.env));
+}
+
+export function awsTargetOf(flags: RotationFlags): AwsTarget {
+  return {
+    profile: flags.profile,
+    region: flags.region,
+    endpointUrl: flags.endpointUrl,
+    maxAttempts: flags.maxAttempts,
+  };
+}
+
+/** The same AWS a stored job was started with, unless the flags say otherwise now. */
+export function awsTargetForJob(job: RotationJob, flags: RotationFlags): AwsTarget {
+  const aws = (job.options.aws ?? {}) as Record<string, string | null>;
+  return {
+    profile: flags.profile ?? aws.profile ?? undefined,
+    region: flags.region ?? aws.region ?? undefined,
+    endpointUrl: flags.endpointUrl ?? aws.endpointUrl ?? undefined,
+    maxAttempts: flags.maxAttempts,
+  };
+}
+
+export function makeTargets(
+  session: AwsSession,
+  io: CliIO,
+  job: { id: string; userName: string; targets: TargetSpec[] },
+): Target[] {
+  const ctx = {
+    env: io.env,
+    backupDir: join(dataDir(io.env), "backups", job.id),
+    stdout: io.stdout,
+    userName: job.userName,
+  };
+  return job.targets.map((spec) => {
+    if (spec.kind === "secretsmanager") return secretsManagerTarget(session, spec.ref);
+    if (spec.kind === "ssm") return ssmParameterTarget(session, spec.ref);
+    return localTarget(spec, ctx);
+  });
+}
+
+/** y/N on the terminal; without a terminal, only --yes may say yes. */
+export function confirmer(io: CliIO, yes: boolean): (question: string) => Promise<boolean> {
+  return async (question) => {
+    if (yes) return true;
+    if (!process.stdin.isTTY || io.stderr.isTTY !== true) {
+      io.stderr.write(`keywarden: ${question} Not asked: no terminal. Pass --yes to allow it.\n`);
+      return false;
+    }
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      const answer = await rl.question(`${question} [y/N] `);
+      return /^y(es)?$/i.test(answer.trim());
+    } finally {
+      rl.close();
+    }
+  };
+}
+
+/**
+ * KEYWARDEN_CRASH_AT=<boundary> makes the process die there with SIGKILL, as a power cut would:
+ * the crash tests use it to prove that --resume recovers from every step boundary.
+ */
+function crashHook(env: NodeJS.ProcessEnv): ((name: string) => void) | undefined {
+  const at = env.KEYWARDEN_CRASH_AT;
+  if (!at) return undefined;
+  return (name) => {
+    if (name === at) process.kill(process.pid, "SIGKILL");
+  };
+}
+
+export function makeEngine(
+  io: CliIO,
+  store: Store,
+  session: AwsSession,
+  opts: { yes: boolean; actor: string },
+): RotationEngine {
+  const iam = iamRotationPort(session);
+  const boundary = crashHook(io.env);
+  return new RotationEngine({
+    store,
+    iam,
+    iamWithNewKey: (key: KeyCredentials) => iamRotationPort(session, key),
+    targets: (job) => makeTargets(session, io, job),
+    now: () => new Date(),
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    actor: opts.actor,
+    confirm: confirmer(io, opts.yes),
+    log: (line) => io.stderr.write(`keywarden: ${line}\n`),
+    ...(io.env.KEYWARDEN_VERIFY_ATTEMPTS ? { verifyAttempts: Number(io.env.KEYWARDEN_VERIFY_ATTEMPTS) } : {}),
+    ...(boundary ? { boundary } : {}),
+  });
+}
+
+const LEASE_MS = 10 * 60_000;
+
+/** This process, as a lease owner: host and pid, so a later run can tell a crashed owner. */
+export const LEASE_OWNER = `${hostname()}:${process.pid}`;
+
+function ownerIsDead(owner: string): boolean {
+  const [host, pid] = owner.split(":");
+  if (host !== hostname() || !pid || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Takes the job's lease. A lease held by a process of this machine that no longer exists (a crash,
+ * a kill -9) is taken over at once instead of waiting for it to expire; a live holder is refused.
+ */
+export async function claimForThisProcess(store: Store, id: string): Promise<boolean> {
+  if (await store.claimJob(id, LEASE_OWNER, LEASE_MS, new Date())) return true;
+  const holder = await store.leaseOwner(id, new Date());
+  if (holder === null || !ownerIsDead(holder))
+    return holder === null && store.claimJob(id, LEASE_OWNER, LEASE_MS, new Date());
+  await store.releaseJob(id, holder);
+  return store.claimJob(id, LEASE_OWNER, LEASE_MS, new Date());
+}
+
+export async function sessionFor(target: AwsTarget, io: CliIO): Promise<AwsSession> {
+  return openSession(target, io.env);
+}

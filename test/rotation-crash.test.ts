@@ -1,0 +1,194 @@
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ListAccessKeysCommand } from "@aws-sdk/client-iam";
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { beforeEach, describe, expect, it } from "vitest";
+import { runCli, type CliResult } from "./helpers/cli.js";
+import { REGION, useEmulator, type CreatedKey } from "./emulator/harness.js";
+
+// A real `kill -9` (SIGKILL sent by the process to itself at a named step boundary, through
+// KEYWARDEN_CRASH_AT) at every boundary of the rotation job, then `keywarden rotate --resume`.
+// After the resume: the user has one key, it is the one every target holds, it signs in, the old
+// key does not, nothing was orphaned, and the history is complete.
+
+const emu = useEmulator();
+let admin: CreatedKey;
+let home: string;
+
+beforeEach(async () => {
+  await emu.client.reset();
+  admin = await emu.createAdmin();
+  home = await mkdtemp(join(tmpdir(), "keywarden-crash-"));
+});
+
+const asAdmin = () => ({ accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey });
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    KEYWARDEN_HOME: home,
+    AWS_ENDPOINT_URL: emu.endpoint,
+    AWS_ACCESS_KEY_ID: admin.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
+    AWS_REGION: REGION,
+    KEYWARDEN_VERIFY_ATTEMPTS: "3",
+    ...extra,
+  };
+}
+
+async function keysOf(user: string): Promise<{ id: string; status: string }[]> {
+  const r = await emu.iam(asAdmin()).send(new ListAccessKeysCommand({ UserName: user }));
+  return (r.AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId ?? "", status: k.Status ?? "" }));
+}
+
+async function signsIn(accessKeyId: string, secretAccessKey: string): Promise<boolean> {
+  try {
+    await emu.sts({ accessKeyId, secretAccessKey }).send(new GetCallerIdentityCommand({}));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function jobIdOf(r: CliResult): string {
+  const m = /started rotation (rot-[\w-]+)/.exec(r.stderr);
+  if (!m?.[1]) throw new Error(`no job id in: ${r.stderr}`);
+  return m[1];
+}
+
+async function dotenvKey(path: string): Promise<{ id: string; secret: string }> {
+  const text = await readFile(path, "utf8");
+  return {
+    id: /AWS_ACCESS_KEY_ID=(\S+)/.exec(text)?.[1] ?? "",
+    secret: /AWS_SECRET_ACCESS_KEY=(\S+)/.exec(text)?.[1] ?? "",
+  };
+}
+
+async function secretKeyId(): Promise<string> {
+  const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: REGION, credentials: asAdmin() });
+  const v = JSON.parse(
+    (await sm.send(new GetSecretValueCommand({ SecretId: "svc/aws", VersionStage: "AWSCURRENT" })))
+      .SecretString ?? "{}",
+  ) as {
+    AccessKeyId?: string;
+  };
+  return v.AccessKeyId ?? "";
+}
+
+async function setup(): Promise<{ old: CreatedKey; dotenv: string }> {
+  await emu.createUser("svc");
+  const old = await emu.createKey("svc");
+  const dir = await mkdtemp(join(tmpdir(), "kw-crash-"));
+  const dotenv = join(dir, ".env");
+  await writeFile(
+    dotenv,
+    `AWS_ACCESS_KEY_ID=${old.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${old.secretAccessKey}\n`,
+  );
+  const sm = new SecretsManagerClient({ endpoint: emu.endpoint, region: REGION, credentials: asAdmin() });
+  await sm.send(
+    new CreateSecretCommand({
+      Name: "svc/aws",
+      SecretString: JSON.stringify({ AccessKeyId: old.accessKeyId, SecretAccessKey: old.secretAccessKey }),
+    }),
+  );
+  await emu.client.setAuth(true); // seeded: from here on, signatures and keys are checked
+  return { old, dotenv };
+}
+
+const rotateArgs = (dotenv: string) => [
+  "rotate",
+  "--user",
+  "svc",
+  "--to",
+  `dotenv:${dotenv}`,
+  "--to",
+  "secretsmanager:svc/aws",
+  "--observe",
+  "0",
+  "--soak",
+  "0",
+  "--yes",
+];
+
+// The boundaries of the job, in order, and what has happened when the process dies there.
+const CRASH_POINTS = [
+  ["after-create", "key created, its id not saved yet"],
+  ["after-create-saved", "key id saved, secret not delivered"],
+  ["mid-deliver", "secret delivered to the first target only"],
+  ["after-deliver", "secret delivered everywhere, not recorded"],
+  ["after-deactivate", "old key deactivated, job not saved"],
+  ["after-delete", "old key deleted, job not saved"],
+] as const;
+
+describe("crash at every step boundary, then --resume", () => {
+  for (const [point, what] of CRASH_POINTS) {
+    it(`${point}: ${what}`, async () => {
+      const { old, dotenv } = await setup();
+      const crashed = await runCli(rotateArgs(dotenv), { env: env({ KEYWARDEN_CRASH_AT: point }) });
+      expect(crashed.signal).toBe("SIGKILL");
+      expect((await keysOf("svc")).length).toBeLessThanOrEqual(2);
+      const id = jobIdOf(crashed);
+
+      const resumed = await runCli(["rotate", "--resume", id, "--yes"], { env: env() });
+      expect(resumed.stderr).toContain("is done");
+      expect(resumed.code, resumed.stderr).toBe(0);
+
+      const keys = await keysOf("svc");
+      expect(keys).toHaveLength(1); // no orphan, old key gone
+      const only = keys[0];
+      expect(only?.status).toBe("Active");
+      const file = await dotenvKey(dotenv);
+      expect(file.id).toBe(only?.id);
+      expect(await secretKeyId()).toBe(only?.id);
+      expect(await signsIn(file.id, file.secret)).toBe(true);
+      expect(await signsIn(old.accessKeyId, old.secretAccessKey)).toBe(false);
+
+      const show = await runCli(["rotations", "show", id, "--format", "json"], { env: env() });
+      const job = JSON.parse(show.stdout) as {
+        state: string;
+        newAccessKeyId: string;
+        events: { action: string }[];
+      };
+      expect(job.state).toBe("done");
+      expect(job.newAccessKeyId).toBe(only?.id);
+      const actions = job.events.map((e) => e.action);
+      for (const a of [
+        "job-created",
+        "created-key",
+        "delivered",
+        "verified",
+        "observed-quiet",
+        "deactivated-old-key",
+        "deleted-old-key",
+      ]) {
+        expect(actions).toContain(a);
+      }
+      // A secret never reaches the history.
+      expect(show.stdout).not.toContain(file.secret);
+    });
+  }
+
+  it("rollback-restored: a crash inside a rollback, then --resume finishes the rollback", async () => {
+    const { old, dotenv } = await setup();
+    const started = await runCli([...rotateArgs(dotenv).slice(0, -5), "--observe", "7d", "--yes"], {
+      env: env(),
+    });
+    expect(started.code).toBe(0);
+    const id = jobIdOf(started);
+    const crashed = await runCli(["rotate", "--rollback", id, "--yes"], {
+      env: env({ KEYWARDEN_CRASH_AT: "rollback-restored" }),
+    });
+    expect(crashed.signal).toBe("SIGKILL");
+    const resumed = await runCli(["rotate", "--resume", id, "--yes"], { env: env() });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await keysOf("svc")).toEqual([{ id: old.accessKeyId, status: "Active" }]);
+    expect((await dotenvKey(dotenv)).id).toBe(old.accessKeyId);
+    expect(await secretKeyId()).toBe(old.accessKeyId);
+    expect(await signsIn(old.accessKeyId, old.secretAccessKey)).toBe(true);
+  });
+});
