@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam";
@@ -168,8 +168,13 @@ describe("crash at every step boundary, then --resume", () => {
       ]) {
         expect(actions).toContain(a);
       }
-      // A secret never reaches the history.
+      // A secret never reaches the history, the output or the database, crash or not.
       expect(show.stdout).not.toContain(file.secret);
+      expect(crashed.stdout + crashed.stderr + resumed.stdout + resumed.stderr).not.toContain(file.secret);
+      for (const f of await readdir(home)) {
+        if (f.startsWith("keywarden.db"))
+          expect(await readFile(join(home, f), "latin1")).not.toContain(file.secret);
+      }
     });
   }
 

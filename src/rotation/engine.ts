@@ -349,17 +349,25 @@ export class RotationEngine {
     const opts = optionsOf(job);
     if (opts.mode === "admin" && opts.observeMs > 0) {
       const lu = await this.deps.iam.getAccessKeyLastUsed(job.oldAccessKeyId);
-      const deliveredAt = typeof job.data.deliveredAt === "string" ? new Date(job.data.deliveredAt) : null;
-      if (lu.at && deliveredAt && lu.at > deliveredAt) {
+      // "Still used" means used since the last look (or since the new key was delivered): the
+      // old key's last use must stop advancing before it is deactivated.
+      const since = job.data.lastLookAt ?? job.data.deliveredAt;
+      const lookedAt = this.deps.now().toISOString();
+      if (lu.at && typeof since === "string" && lu.at > new Date(since)) {
         // Someone still uses the old key: deactivating now would break them. Look again later.
         const again = new Date(
           this.deps.now().getTime() + Math.min(opts.observeMs, 86_400_000),
         ).toISOString();
-        await this.save(state, { nextAt: again, state: "waiting" }, "old-key-still-used", {
-          lastUsedAt: lu.at.toISOString(),
-          service: lu.service,
-          region: lu.region,
-        });
+        await this.save(
+          state,
+          { nextAt: again, state: "waiting", data: { ...job.data, lastLookAt: lookedAt } },
+          "old-key-still-used",
+          {
+            lastUsedAt: lu.at.toISOString(),
+            service: lu.service,
+            region: lu.region,
+          },
+        );
         this.deps.log(
           `The old key ${maskKeyId(job.oldAccessKeyId)} was used after the new one was delivered ` +
             `(${lu.at.toISOString()}, ${lu.service ?? "?"} in ${lu.region ?? "?"}); not deactivating. Next look: ${again}.`,
