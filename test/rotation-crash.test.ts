@@ -1,15 +1,14 @@
-import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { beforeEach, describe, expect, it } from "vitest";
-import { runCli, type CliResult } from "./helpers/cli.js";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+import { jobIdOf, useRotationHarness } from "./helpers/rotation.js";
 import { REGION, useEmulator, type CreatedKey } from "./emulator/harness.js";
 
 // A real `kill -9` (SIGKILL sent by the process to itself at a named step boundary, through
@@ -18,48 +17,8 @@ import { REGION, useEmulator, type CreatedKey } from "./emulator/harness.js";
 // key does not, nothing was orphaned, and the history is complete.
 
 const emu = useEmulator();
-let admin: CreatedKey;
-let home: string;
-
-beforeEach(async () => {
-  await emu.client.reset();
-  admin = await emu.createAdmin();
-  home = await mkdtemp(join(tmpdir(), "keywarden-crash-"));
-});
-
-const asAdmin = () => ({ accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey });
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    KEYWARDEN_HOME: home,
-    AWS_ENDPOINT_URL: emu.endpoint,
-    AWS_ACCESS_KEY_ID: admin.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
-    AWS_REGION: REGION,
-    KEYWARDEN_VERIFY_ATTEMPTS: "3",
-    ...extra,
-  };
-}
-
-async function keysOf(user: string): Promise<{ id: string; status: string }[]> {
-  const r = await emu.iam(asAdmin()).send(new ListAccessKeysCommand({ UserName: user }));
-  return (r.AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId ?? "", status: k.Status ?? "" }));
-}
-
-async function signsIn(accessKeyId: string, secretAccessKey: string): Promise<boolean> {
-  try {
-    await emu.sts({ accessKeyId, secretAccessKey }).send(new GetCallerIdentityCommand({}));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function jobIdOf(r: CliResult): string {
-  const m = /started rotation (rot-[\w-]+)/.exec(r.stderr);
-  if (!m?.[1]) throw new Error(`no job id in: ${r.stderr}`);
-  return m[1];
-}
+const h = useRotationHarness(emu);
+const { env, asAdmin, keysOf, signsIn } = h;
 
 async function dotenvKey(path: string): Promise<{ id: string; secret: string }> {
   const text = await readFile(path, "utf8");
@@ -171,10 +130,7 @@ describe("crash at every step boundary, then --resume", () => {
       // A secret never reaches the history, the output or the database, crash or not.
       expect(show.stdout).not.toContain(file.secret);
       expect(crashed.stdout + crashed.stderr + resumed.stdout + resumed.stderr).not.toContain(file.secret);
-      for (const f of await readdir(home)) {
-        if (f.startsWith("keywarden.db"))
-          expect(await readFile(join(home, f), "latin1")).not.toContain(file.secret);
-      }
+      expect(await h.storeBytes()).not.toContain(file.secret);
     });
   }
 

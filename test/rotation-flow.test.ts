@@ -1,48 +1,19 @@
-import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GetAccessKeyLastUsedCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
+import { GetAccessKeyLastUsedCommand } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { beforeEach, describe, expect, it } from "vitest";
-import { runCli, type CliResult } from "./helpers/cli.js";
-import { REGION, useEmulator, type CreatedKey } from "./emulator/harness.js";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+import { jobIdOf, useRotationHarness } from "./helpers/rotation.js";
+import { useEmulator, type CreatedKey } from "./emulator/harness.js";
 
 // The waiting parts of a rotation (observe, confirmations, `rotations advance`), the stdout
 // target, and bad input. Real CLI, real SDK, emulator with signature checks on.
 
 const emu = useEmulator();
-let admin: CreatedKey;
-let home: string;
-
-beforeEach(async () => {
-  await emu.client.reset();
-  admin = await emu.createAdmin();
-  home = await mkdtemp(join(tmpdir(), "keywarden-flow-"));
-});
-
-const asAdmin = () => ({ accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey });
-
-function env(): Record<string, string> {
-  return {
-    KEYWARDEN_HOME: home,
-    AWS_ENDPOINT_URL: emu.endpoint,
-    AWS_ACCESS_KEY_ID: admin.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
-    AWS_REGION: REGION,
-    KEYWARDEN_VERIFY_ATTEMPTS: "3",
-  };
-}
-
-async function keysOf(user: string): Promise<{ id: string; status: string }[]> {
-  const r = await emu.iam(asAdmin()).send(new ListAccessKeysCommand({ UserName: user }));
-  return (r.AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId ?? "", status: k.Status ?? "" }));
-}
-
-function jobIdOf(r: CliResult): string {
-  const m = /started rotation (rot-[\w-]+)/.exec(r.stderr);
-  if (!m?.[1]) throw new Error(`no job id in: ${r.stderr}`);
-  return m[1];
-}
+const h = useRotationHarness(emu);
+const { env, asAdmin, keysOf } = h;
 
 async function show(id: string): Promise<{ state: string; step: string; events: { action: string }[] }> {
   const r = await runCli(["rotations", "show", id, "--format", "json"], { env: env() });
@@ -144,10 +115,7 @@ describe("stdout target", () => {
     expect(key.UserName).toBe("ci");
     expect(await keysOf("ci")).toEqual([{ id: key.AccessKeyId, status: "Active" }]);
     expect(r.stderr).not.toContain(key.SecretAccessKey);
-    for (const f of await readdir(home)) {
-      if (f.startsWith("keywarden.db"))
-        expect(await readFile(join(home, f), "latin1")).not.toContain(key.SecretAccessKey);
-    }
+    expect(await h.storeBytes()).not.toContain(key.SecretAccessKey);
     // The secret went to stdout only, and it signs in.
     await expect(
       emu

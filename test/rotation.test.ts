@@ -1,63 +1,30 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { AttachUserPolicyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
-import { CreateSecretCommand, GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { GetParameterCommand } from "@aws-sdk/client-ssm";
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SSMClient } from "@aws-sdk/client-ssm";
-import { beforeEach, describe, expect, it } from "vitest";
-import { runCli, type CliResult } from "./helpers/cli.js";
-import { REGION, useEmulator, type CreatedKey } from "./emulator/harness.js";
+import { AttachUserPolicyCommand } from "@aws-sdk/client-iam";
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { GetParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./helpers/cli.js";
+import { jobIdOf, useRotationHarness } from "./helpers/rotation.js";
+import { REGION, useEmulator } from "./emulator/harness.js";
 
 // keywarden rotate end to end: the real CLI in a child process, the real SDK, the emulator with
 // signature checking ON, so a deactivated or deleted key really stops working.
 
 const emu = useEmulator();
-let admin: CreatedKey;
-let home: string;
-
+const h = useRotationHarness(emu);
+const { env, asAdmin, keysOf, signsIn, storeBytes } = h;
 const execFileP = promisify(execFile);
-
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    KEYWARDEN_HOME: home,
-    AWS_ENDPOINT_URL: emu.endpoint,
-    AWS_ACCESS_KEY_ID: admin.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: admin.secretAccessKey,
-    AWS_REGION: REGION,
-    KEYWARDEN_VERIFY_ATTEMPTS: "3",
-    ...extra,
-  };
-}
-
-const asAdmin = () => ({ accessKeyId: admin.accessKeyId, secretAccessKey: admin.secretAccessKey });
 const secrets = () =>
   new SecretsManagerClient({ endpoint: emu.endpoint, region: REGION, credentials: asAdmin() });
 const ssm = () => new SSMClient({ endpoint: emu.endpoint, region: REGION, credentials: asAdmin() });
-
-async function keysOf(user: string) {
-  const r = await emu.iam(asAdmin()).send(new ListAccessKeysCommand({ UserName: user }));
-  return (r.AccessKeyMetadata ?? []).map((k) => ({ id: k.AccessKeyId ?? "", status: k.Status }));
-}
-
-async function signsIn(accessKeyId: string, secretAccessKey: string): Promise<boolean> {
-  try {
-    await emu.sts({ accessKeyId, secretAccessKey }).send(new GetCallerIdentityCommand({}));
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function jobIdOf(r: CliResult): string {
-  const m = /started rotation (rot-[\w-]+)/.exec(r.stderr);
-  if (!m?.[1]) throw new Error(`no job id in: ${r.stderr}`);
-  return m[1];
-}
 
 async function readDotenvFile(path: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -67,20 +34,6 @@ async function readDotenvFile(path: string): Promise<Record<string, string>> {
   }
   return out;
 }
-
-/** Every byte keywarden keeps for itself: the database and its WAL, the backups excepted. */
-async function storeBytes(): Promise<string> {
-  let all = "";
-  for (const f of await readdir(home))
-    if (f.startsWith("keywarden.db")) all += await readFile(join(home, f), "latin1");
-  return all;
-}
-
-beforeEach(async () => {
-  await emu.client.reset();
-  admin = await emu.createAdmin();
-  home = await mkdtemp(join(tmpdir(), "keywarden-home-"));
-});
 
 describe("keywarden rotate --user (administrator)", () => {
   it("rotates to a dotenv file, Secrets Manager and SSM; the old key stops working", async () => {
@@ -340,7 +293,7 @@ describe("keywarden rotate (your own key)", () => {
     const fileEnv = { AWS_SHARED_CREDENTIALS_FILE: credentials, AWS_CONFIG_FILE: join(dir, "config") };
     await writeFile(fileEnv.AWS_CONFIG_FILE, "");
     const selfEnv = {
-      KEYWARDEN_HOME: home,
+      KEYWARDEN_HOME: h.home(),
       AWS_ENDPOINT_URL: emu.endpoint,
       AWS_REGION: REGION,
       KEYWARDEN_VERIFY_ATTEMPTS: "3",
