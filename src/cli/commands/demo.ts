@@ -43,7 +43,8 @@ export async function runDemo(flags: AuditFlags & { keep?: boolean }, io: CliIO)
       io.stderr.write(
         `\nThe emulator keeps running (pid ${emulator.pid}, log ${emulator.logFile ?? "-"}). Point other verbs at it:\n\n` +
           `${envLines(emulator.endpoint)}\n\n` +
-          `Then try: keywarden audit --stats, keywarden audit --format json, keywarden rules\n` +
+          `Then try: keywarden audit --stats, keywarden keys --user carol, keywarden rules,\n` +
+          `  keywarden rotate --user svc-backup --to dotenv:/tmp/svc-backup.env --observe 0 --delete-now --yes\n` +
           `Stop it with: kill ${emulator.pid}\n`,
       );
     } else {
