@@ -263,8 +263,10 @@ export class RotationEngine {
     let signedInAs: string | null = null;
     if (creds) {
       signedInAs = await this.signInWithRetry(creds);
-      const expected = `:user/${job.userName}`;
-      if (!signedInAs.endsWith(expected) && !signedInAs.includes(`/${job.userName}`)) {
+      // IAM user names cannot contain "/", so the ARN's last segment is exactly the user name.
+      const isUser =
+        /^arn:aws[\w-]*:iam::\d{12}:user\//.test(signedInAs) && signedInAs.endsWith(`/${job.userName}`);
+      if (!isUser) {
         throw new RotationError(
           "VERIFY_WRONG_USER",
           `the new key signs in as ${signedInAs}, not as user ${job.userName}`,
