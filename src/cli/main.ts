@@ -15,6 +15,7 @@ const COMMANDS: (() => Promise<CommandModule>)[] = [
   () => import("./commands/demo.js"),
   () => import("./commands/rules.js"),
   () => import("./commands/permissions.js"),
+  () => import("./commands/mfa.js"),
 ];
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
