@@ -92,6 +92,16 @@ export function mapAwsError(err: unknown, site: CallSite): KeywardenError {
       { cause: err },
     );
   }
+  // Query APIs (STS, IAM) report a skewed clock as SignatureDoesNotMatch "Signature expired: ...
+  // is now earlier than ..." (or "Signature not yet current"): that is the clock, not the secret.
+  if (name === "RequestTimeTooSkewed" || /^Signature (expired|not yet current)/i.test(text)) {
+    return new CredentialsError(
+      "CLOCK_SKEW",
+      `${what}: this machine's clock differs too much from AWS's`,
+      "Sync the clock (e.g. `sudo chronyc makestep` or `sudo timedatectl set-ntp true`), then retry.",
+      { cause: err },
+    );
+  }
   if (name === "SignatureDoesNotMatch" || name === "IncompleteSignature") {
     return new CredentialsError(
       "SIGNATURE_MISMATCH",
@@ -107,14 +117,6 @@ export function mapAwsError(err: unknown, site: CallSite): KeywardenError {
       site.profile
         ? `Refresh them: \`aws sso login --profile ${site.profile}\` for SSO, or \`keywarden mfa --profile ${site.profile}\` for an MFA session.`
         : "Refresh them: `aws sso login` for SSO, or get a new session with `keywarden mfa`.",
-      { cause: err },
-    );
-  }
-  if (name === "RequestTimeTooSkewed") {
-    return new CredentialsError(
-      "CLOCK_SKEW",
-      `${what}: this machine's clock differs too much from AWS's`,
-      "Sync the clock (e.g. `sudo chronyc makestep` or `sudo timedatectl set-ntp true`), then retry.",
       { cause: err },
     );
   }

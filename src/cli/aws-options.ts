@@ -6,7 +6,7 @@ export function withAwsOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
   return cmd
     .option(
       "--profile <name>",
-      "AWS profile to use (default: AWS_PROFILE, then environment keys, then default)",
+      "AWS profile to use (default: environment keys, then AWS_PROFILE, then default)",
     )
     .option(
       "--region <region>",

@@ -16,6 +16,7 @@ const COMMANDS: (() => Promise<CommandModule>)[] = [
   () => import("./commands/rules.js"),
   () => import("./commands/permissions.js"),
   () => import("./commands/mfa.js"),
+  () => import("./commands/doctor.js"),
 ];
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {

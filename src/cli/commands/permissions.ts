@@ -1,5 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../../domain/errors.js";
+import { DOCTOR_PERMISSIONS } from "../../credentials/doctor/ports.js";
 import { MFA_PERMISSIONS } from "../../credentials/mfa/ports.js";
 import { INVENTORY_PERMISSIONS } from "../../inventory/ports.js";
 import { ROTATION_PERMISSIONS, TARGET_PERMISSIONS } from "../../rotation/ports.js";
@@ -12,6 +13,7 @@ import type { CliIO } from "../io.js";
 export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   audit: INVENTORY_PERMISSIONS,
   keys: INVENTORY_PERMISSIONS,
+  doctor: DOCTOR_PERMISSIONS,
   mfa: MFA_PERMISSIONS,
   rotate: [...ROTATION_PERMISSIONS, ...TARGET_PERMISSIONS.secretsmanager, ...TARGET_PERMISSIONS.ssm],
 };
