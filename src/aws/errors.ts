@@ -146,6 +146,20 @@ export function mapAwsError(err: unknown, site: CallSite): KeywardenError {
   );
 }
 
+/** Where a session's call goes, for error messages: `callSite(session, "ListAccessKeys")`. */
+export function callSite(
+  session: { endpointUrl: string | null; profile: string | null },
+  operation: string,
+  service = "iam",
+): CallSite {
+  return {
+    operation,
+    permission: `${service}:${operation}`,
+    endpoint: session.endpointUrl,
+    profile: session.profile,
+  };
+}
+
 /** Runs one SDK call and maps any failure. */
 export async function call<T>(site: CallSite, fn: () => Promise<T>): Promise<T> {
   try {

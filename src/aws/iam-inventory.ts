@@ -22,17 +22,8 @@ import {
   type ReportState,
   type VirtualMfaDevice,
 } from "../inventory/ports.js";
-import { call, type CallSite } from "./errors.js";
+import { call, callSite as site } from "./errors.js";
 import type { AwsSession } from "./session.js";
-
-function site(session: AwsSession, operation: string, service = "iam"): CallSite {
-  return {
-    operation,
-    permission: `${service}:${operation}`,
-    endpoint: session.endpointUrl,
-    profile: session.profile,
-  };
-}
 
 function required<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new Error(`AWS response is missing ${what}`);

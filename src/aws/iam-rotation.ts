@@ -7,17 +7,8 @@ import {
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import type { IamRotationPort, KeyCredentials } from "../rotation/ports.js";
-import { call, type CallSite } from "./errors.js";
+import { call, callSite as site } from "./errors.js";
 import type { AwsSession } from "./session.js";
-
-function site(session: AwsSession, operation: string, service = "iam"): CallSite {
-  return {
-    operation,
-    permission: `${service}:${operation}`,
-    endpoint: session.endpointUrl,
-    profile: session.profile,
-  };
-}
 
 /**
  * The IAM writes a rotation makes, through one counted, error-mapped session; `signWith` switches

@@ -13,21 +13,12 @@ import {
   PutParameterCommand,
 } from "@aws-sdk/client-ssm";
 import type { KeyCredentials, Target } from "../rotation/ports.js";
-import { call, type CallSite } from "./errors.js";
+import { call, callSite as site } from "./errors.js";
 import type { AwsSession } from "./session.js";
 
 // Secrets Manager and SSM Parameter Store targets. The secret is stored as JSON
 // {"AccessKeyId", "SecretAccessKey"}, merged into an existing JSON object so other fields survive.
 // Backups are version references; the old secret stays in AWS's own version history.
-
-function site(session: AwsSession, operation: string, service: string): CallSite {
-  return {
-    operation,
-    permission: `${service}:${operation}`,
-    endpoint: session.endpointUrl,
-    profile: session.profile,
-  };
-}
 
 function causeIs(e: unknown, cls: abstract new (...args: never[]) => unknown): boolean {
   return (e as { cause?: unknown }).cause instanceof cls;

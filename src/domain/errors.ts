@@ -81,6 +81,19 @@ export class AwsFailureError extends KeywardenError {
   }
 }
 
+/** Refused because of the state of something else (another job, the two-key limit): exit 7. */
+export class ConflictError extends KeywardenError {
+  readonly exitCode = ExitCode.CONFLICT;
+  constructor(
+    readonly code: string,
+    message: string,
+    fix: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, fix, options);
+  }
+}
+
 /** Something missing on this machine (python3, moto), or a local file problem: exit 6. */
 export class EnvironmentError extends KeywardenError {
   readonly exitCode = ExitCode.ENVIRONMENT;
