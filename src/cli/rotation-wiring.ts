@@ -7,8 +7,8 @@ import { openSession, type AwsSession, type AwsTarget } from "../aws/session.js"
 import { RotationEngine } from "../rotation/engine.js";
 import { localTarget } from "../rotation/local-targets.js";
 import type { KeyCredentials, Target, TargetSpec } from "../rotation/ports.js";
-import { dataDir, defaultDatabasePath } from "../store/paths.js";
-import { openSqliteStore } from "../store/sqlite.js";
+import { openStore as openStoreFrom } from "../store/open.js";
+import { dataDir } from "../store/paths.js";
 import type { RotationJob, Store } from "../store/types.js";
 import type { CliIO } from "./io.js";
 
@@ -23,8 +23,9 @@ export interface RotationFlags {
   yes?: boolean;
 }
 
+/** The store KEYWARDEN_STORE names (a postgres:// URL or a SQLite path), else the default SQLite file. */
 export async function openStore(io: CliIO): Promise<Store> {
-  return openSqliteStore(defaultDatabasePath(io.env));
+  return openStoreFrom({ env: io.env });
 }
 
 export function awsTargetOf(flags: RotationFlags): AwsTarget {
