@@ -29,6 +29,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .description("Audit, rotate, fix and contain AWS IAM access keys.")
     .version(VERSION, "-V, --version")
     .option("--debug", "show stack traces and AWS error details")
+    .option(
+      "--store <url|path>",
+      "rotation store: postgres://... for a shared one, or a SQLite file (also KEYWARDEN_STORE)",
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -45,6 +49,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       },
     });
   for (const load of COMMANDS) (await load()).register(program, io, setExit);
+  // The store is chosen once for every verb that keeps rotation state.
+  program.hook("preAction", () => {
+    const store = program.opts().store;
+    if (typeof store === "string") io.env = { ...io.env, KEYWARDEN_STORE: store };
+  });
 
   try {
     await program.parseAsync(argv, { from: "user" });
