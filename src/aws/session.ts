@@ -1,4 +1,5 @@
 import { IAMClient } from "@aws-sdk/client-iam";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { STSClient } from "@aws-sdk/client-sts";
@@ -19,10 +20,18 @@ export interface AwsTarget {
    * Called with every client this session creates. Tests use it to inject AWS errors the emulator
    * cannot produce (throttling, clock skew, expired tokens) at the SDK layer, as middleware.
    */
-  configureClient?: ((client: IAMClient | STSClient | SecretsManagerClient | SSMClient) => void) | undefined;
-  /** Explicit credentials win over the chain (used by the demo, which owns its emulator). */
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } | undefined;
+  configureClient?: ((client: AnyClient) => void) | undefined;
+  /**
+   * Explicit credentials win over the chain (used by the demo, which owns its emulator). A provider
+   * function is called again near the credentials' expiration (assumed-role sessions of an org audit).
+   */
+  credentials?:
+    | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
+    | AwsCredentialIdentityProvider
+    | undefined;
 }
+
+type AnyClient = IAMClient | STSClient | SecretsManagerClient | SSMClient | OrganizationsClient;
 
 export interface AwsSession {
   /** The profile whose settings apply, or null when environment credentials or defaults are used. */
@@ -37,6 +46,7 @@ export interface AwsSession {
   sts(): STSClient;
   secretsManager(): SecretsManagerClient;
   ssm(): SSMClient;
+  organizations(): OrganizationsClient;
   /**
    * The same endpoints and region signed with other credentials (a new key being verified, or the
    * new key of a self-rotation once the old one is being retired). Counted like the others.
@@ -48,7 +58,7 @@ export interface AwsSession {
 }
 
 /** The service part of AWS_ENDPOINT_URL_<SERVICE>. */
-type ServiceId = "IAM" | "STS" | "SECRETS_MANAGER" | "SSM";
+type ServiceId = "IAM" | "STS" | "SECRETS_MANAGER" | "SSM" | "ORGANIZATIONS";
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -148,7 +158,7 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
   let credentials: AwsCredentialIdentityProvider;
   if (target.credentials) {
     const c = target.credentials;
-    credentials = () => Promise.resolve(c);
+    credentials = typeof c === "function" ? c : () => Promise.resolve(c);
   } else if (profile) {
     credentials = fromNodeProviderChain({ profile, logger: PROFILE_CHAIN_LOGGER });
   } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
@@ -175,7 +185,8 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
   let sts: STSClient | undefined;
   let secrets: SecretsManagerClient | undefined;
   let ssm: SSMClient | undefined;
-  const made = <C extends IAMClient | STSClient | SecretsManagerClient | SSMClient>(client: C): C => {
+  let organizations: OrganizationsClient | undefined;
+  const made = <C extends AnyClient>(client: C): C => {
     instrumentClient(client, counter);
     target.configureClient?.(client);
     return client;
@@ -193,6 +204,8 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
     secretsManager: () =>
       (secrets ??= made(new SecretsManagerClient({ ...common, ...endpointFor("SECRETS_MANAGER") }))),
     ssm: () => (ssm ??= made(new SSMClient({ ...common, ...endpointFor("SSM") }))),
+    organizations: () =>
+      (organizations ??= made(new OrganizationsClient({ ...common, ...endpointFor("ORGANIZATIONS") }))),
     withCredentials(other, attempts = maxAttempts) {
       const config = { ...common, credentials: other, maxAttempts: attempts };
       let otherIam: IAMClient | undefined;

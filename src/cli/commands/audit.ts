@@ -1,15 +1,17 @@
 import { Option, type Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { EnvironmentError, ExitCode, UsageError } from "../../domain/errors.js";
 import { failsThreshold } from "../../domain/severity.js";
 import { SEVERITIES, type Severity } from "../../domain/types.js";
 import { DEFAULT_THRESHOLDS, type Thresholds } from "../../rules/rule.js";
 import { validateThresholds } from "../../rules/thresholds.js";
-import type { AwsTarget } from "../../aws/session.js";
+import type { AuditReport } from "../../domain/audit-report.js";
+import type { AwsSession, AwsTarget } from "../../aws/session.js";
 import { withAwsOptions } from "../aws-options.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
 import { useColor, type CliIO } from "../io.js";
-import { startProgress } from "../progress.js";
+import { startProgress, type Progress } from "../progress.js";
 
 const FORMATS = ["table", "json", "csv", "markdown"] as const;
 const FAIL_ON = [...SEVERITIES, "none"] as const;
@@ -33,7 +35,17 @@ export interface AuditFlags {
   unusedDays: number;
   inactiveDays: number;
   graceDays: number;
+  /** Many accounts: every ACTIVE account of the organization, or the `--accounts` list. */
+  org?: boolean;
+  accounts?: string;
+  roleName?: string;
+  externalId?: string;
+  accountConcurrency?: number;
 }
+
+const DEFAULT_ACCOUNT_CONCURRENCY = 4;
+const ROLE_NAME = /^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 export function thresholdsFrom(flags: AuditFlags): Thresholds {
   const t: Thresholds = {
@@ -77,7 +89,12 @@ export function addAuditOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
         .argParser(parseChoice("--last-used", LAST_USED))
         .default("auto"),
     )
-    .option("--concurrency <n>", "parallel per-user IAM calls", parseIntFlag("--concurrency", 1, 64), 8)
+    .option(
+      "--concurrency <n>",
+      "parallel per-user IAM calls (per account)",
+      parseIntFlag("--concurrency", 1, 64),
+      8,
+    )
     .option(
       "--rotation-days <n>",
       "rotate keys older than this",
@@ -110,47 +127,197 @@ export function addAuditOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
     );
 }
 
+/** `audit` only (the demo's emulator has no organization): the many-account flags. */
+function addOrgOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
+  return cmd
+    .option("--org", "audit every ACTIVE account of the AWS Organization, each through --role-name")
+    .option(
+      "--accounts <ids>",
+      "audit these accounts through --role-name: 111111111111,222222222222 or @file (one id a line, # comments)",
+    )
+    .option(
+      "--role-name <name>",
+      "role to assume in each account with --org or --accounts (default: OrganizationAccountAccessRole)",
+    )
+    .option("--external-id <id>", "external id that the role's trust policy requires, for AssumeRole")
+    .option(
+      "--account-concurrency <n>",
+      `accounts audited in parallel with --org or --accounts (default: ${DEFAULT_ACCOUNT_CONCURRENCY})`,
+      parseIntFlag("--account-concurrency", 1, 32),
+    );
+}
+
+/** Whether the audit covers many accounts; refuses the many-account flags without --org or --accounts. */
+function checkOrgFlags(flags: AuditFlags): boolean {
+  const multi = flags.org === true || flags.accounts !== undefined;
+  if (flags.org === true && flags.accounts !== undefined) {
+    throw new UsageError(
+      "--org and --accounts cannot be combined",
+      "Pass --org to audit every account of the organization, or --accounts to audit only those accounts.",
+    );
+  }
+  const stray = [
+    flags.roleName === undefined ? null : "--role-name",
+    flags.externalId === undefined ? null : "--external-id",
+    flags.accountConcurrency === undefined ? null : "--account-concurrency",
+  ].filter((f) => f !== null);
+  if (!multi && stray.length > 0) {
+    throw new UsageError(
+      `${stray.join(", ")} only ${stray.length === 1 ? "applies" : "apply"} to a many-account audit`,
+      "Add --org (every account of the organization) or --accounts 111111111111,222222222222.",
+    );
+  }
+  if (flags.roleName !== undefined && !ROLE_NAME.test(flags.roleName)) {
+    throw new UsageError(
+      `--role-name "${flags.roleName}" is not an IAM role name`,
+      "Pass the role's name (not its ARN), e.g. --role-name OrganizationAccountAccessRole.",
+    );
+  }
+  if (flags.externalId !== undefined && !EXTERNAL_ID.test(flags.externalId)) {
+    throw new UsageError(
+      "--external-id must be 2 to 1224 letters, digits or +=,.@:/-_",
+      "Pass the external id exactly as the role's trust policy names it.",
+    );
+  }
+  return multi;
+}
+
+/** `--accounts 111111111111,222222222222` or `--accounts @file` (one id a line, `#` comments). */
+async function accountList(raw: string, cwd: string): Promise<string[]> {
+  const { parseAccountIds } = await import("../../audit/org.js");
+  if (!raw.startsWith("@")) return parseAccountIds(raw);
+  const file = raw.slice(1);
+  let text: string;
+  try {
+    text = await readFile(resolve(cwd, file), "utf8");
+  } catch (e) {
+    throw new UsageError(
+      `--accounts: could not read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+      "Pass @ and a file with one account id a line, e.g. --accounts @accounts.txt.",
+    );
+  }
+  return parseAccountIds(text, file);
+}
+
+/**
+ * Every account of the organization (or the `--accounts` list), each through AssumeRole of
+ * --role-name except the caller's own, --account-concurrency at a time, into one report.
+ */
+async function executeOrgAudit(
+  flags: AuditFlags,
+  io: CliIO,
+  session: AwsSession,
+  target: AwsTarget,
+  thresholds: Thresholds,
+  progress: Progress,
+  accountIds: string[] | null,
+): Promise<AuditReport> {
+  const [org, { runOrgAudit }, { runAudit }, { iamInventoryPort }] = await Promise.all([
+    import("../../aws/organizations.js"),
+    import("../../audit/org.js"),
+    import("../../audit/run.js"),
+    import("../../aws/iam-inventory.js"),
+  ]);
+  const clock = () => performance.now();
+  const started = clock();
+  const caller = await org.callerOf(session);
+  const roleName = flags.roleName ?? org.DEFAULT_ROLE_NAME;
+  const sessions = org.orgSessions(session, caller, {
+    roleName,
+    externalId: flags.externalId,
+    target,
+    env: io.env,
+  });
+  if (accountIds === null) progress.update("Listing the organization's accounts");
+  const accounts = accountIds ?? (await org.listActiveAccounts(session)).map((a) => a.id);
+  let done = 0;
+  const show = () => {
+    const calls = sessions.totalCalls().toLocaleString("en-US");
+    progress.update(`Auditing accounts ${done}/${accounts.length}, ${calls} AWS calls`);
+  };
+  show();
+  const now = new Date();
+  const report = await runOrgAudit({
+    accounts,
+    sessionFor: (accountId) => sessions.sessionFor(accountId),
+    release: (s) => {
+      sessions.release(s);
+    },
+    auditAccount: async (s) =>
+      (
+        await runAudit({
+          port: iamInventoryPort(s),
+          apiCalls: () => s.counter.snapshot(),
+          now,
+          thresholds,
+          lastUsed: flags.lastUsed,
+          concurrency: flags.concurrency,
+          onProgress: show,
+        })
+      ).report,
+    access: {
+      callerAccountId: caller.accountId,
+      roleName,
+      partition: caller.partition,
+      externalId: flags.externalId !== undefined,
+    },
+    concurrency: flags.accountConcurrency ?? DEFAULT_ACCOUNT_CONCURRENCY,
+    now,
+    apiCalls: () => sessions.apiCalls(),
+    onProgress: (n) => {
+      done = n;
+      show();
+    },
+  });
+  // The whole run: the caller's identity and the account listing count too.
+  report.stats.durationMs = Math.round(clock() - started);
+  return report;
+}
+
 /** Runs the audit against whatever AWS endpoint the flags point at and writes the report. */
 export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTarget): Promise<number> {
   const thresholds = thresholdsFrom(flags);
+  const multiAccount = checkOrgFlags(flags);
+  const accountIds = flags.accounts === undefined ? null : await accountList(flags.accounts, io.cwd);
+  target ??= {
+    profile: flags.profile,
+    region: flags.region,
+    endpointUrl: flags.endpointUrl,
+    maxAttempts: flags.maxAttempts,
+  };
   const [{ openSession }, { iamInventoryPort }, { runAudit }, { renderAudit }] = await Promise.all([
     import("../../aws/session.js"),
     import("../../aws/iam-inventory.js"),
     import("../../audit/run.js"),
     import("../../report/render.js"),
   ]);
-  const session = await openSession(
-    target ?? {
-      profile: flags.profile,
-      region: flags.region,
-      endpointUrl: flags.endpointUrl,
-      maxAttempts: flags.maxAttempts,
-    },
-    io.env,
-  );
+  const session = await openSession(target, io.env);
   const format = flags.format ?? (io.stdout.isTTY && !flags.output ? "table" : "json");
   const progress = startProgress(
     io,
     format !== "json" && flags.color !== false,
     "Collecting IAM access keys",
   );
-  let result;
+  let report: AuditReport;
   try {
-    result = await runAudit({
-      port: iamInventoryPort(session),
-      apiCalls: () => session.counter.snapshot(),
-      now: new Date(),
-      thresholds,
-      lastUsed: flags.lastUsed,
-      concurrency: flags.concurrency,
-      onProgress: (done, total) => {
-        progress.update(`Listing access keys: ${done}/${total} users`);
-      },
-    });
+    if (multiAccount) {
+      report = await executeOrgAudit(flags, io, session, target, thresholds, progress, accountIds);
+    } else {
+      ({ report } = await runAudit({
+        port: iamInventoryPort(session),
+        apiCalls: () => session.counter.snapshot(),
+        now: new Date(),
+        thresholds,
+        lastUsed: flags.lastUsed,
+        concurrency: flags.concurrency,
+        onProgress: (done, total) => {
+          progress.update(`Listing access keys: ${done}/${total} users`);
+        },
+      }));
+    }
   } finally {
     progress.stop();
   }
-  const { report } = result;
   const text = renderAudit(report, format, {
     color: !flags.output && useColor(io.stdout, io.env, flags.color),
     showPass: flags.all === true,
@@ -179,23 +346,38 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
-  const cmd = addAuditOptions(
-    withAwsOptions(
-      program
-        .command("audit")
-        .description("Judge every IAM access key of the account against CIS-aligned rules, per key")
-        .addHelpText(
-          "after",
-          `
+  const cmd = addOrgOptions(
+    addAuditOptions(
+      withAwsOptions(
+        program
+          .command("audit")
+          .description(
+            "Judge every IAM access key of the account (or of many: --org, --accounts) against CIS-aligned rules, per key",
+          )
+          .addHelpText(
+            "after",
+            `
 Examples:
   keywarden audit                              # the account your default credentials point at
   keywarden audit --profile prod --fail-on medium
   keywarden audit --format json -o audit.json --stats
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 keywarden audit   # a local emulator
+  keywarden audit --org --format json -o org.json           # every account of the organization
+  keywarden audit --accounts @accounts.txt --role-name SecurityAudit --external-id abc123
+
+Many accounts: --org lists the ACTIVE accounts with Organizations (run it from the management
+account or a delegated administrator); --accounts names them instead, without Organizations. The
+caller's own account is audited with its own credentials, every other one through AssumeRole of
+--role-name. --account-concurrency accounts run at once (IAM throttles per account), each with
+--concurrency per-user calls. One JSON report covers them all; stats.apiCalls sums every call.
+An account that cannot be audited (role missing, access denied, throttled past the retries) is
+an ERROR finding of severity high for that account and the others go on: with the default
+--fail-on high the run exits 1.
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, 3 credentials,
 4 access denied, 5 AWS or network failure, 6 local environment.`,
-        ),
+          ),
+      ),
     ),
   );
   cmd.action(async () => {
