@@ -8,6 +8,7 @@ import { join } from "node:path";
 import {
   AttachRolePolicyCommand,
   IAMClient,
+  ListAccessKeysCommand,
   ListUsersCommand,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
@@ -18,7 +19,7 @@ import {
   OrganizationsClient,
   paginateListAccounts,
 } from "@aws-sdk/client-organizations";
-import { AssumeRoleCommand } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { BuildMiddleware, InitializeMiddleware, MetadataBearer } from "@smithy/types";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { assumeRoleCredentials, listActiveAccounts } from "../src/aws/organizations.js";
@@ -407,5 +408,71 @@ describe("the emulator's own client", () => {
     } finally {
       await emu.client.setAuth(true);
     }
+  });
+});
+
+describe("keywarden rotate --account", () => {
+  /** IAM in a member account as the management admin sees it through the role (auth checks are on). */
+  async function memberIam(accountId: string): Promise<IAMClient> {
+    const sts = new STSClient({ endpoint: emu.endpoint, region: REGION, credentials: admin });
+    const r = await sts.send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/${ROLE}`, RoleSessionName: "test" }),
+    );
+    const c = r.Credentials;
+    return new IAMClient({
+      endpoint: emu.endpoint,
+      region: REGION,
+      credentials: {
+        accessKeyId: c?.AccessKeyId ?? "",
+        secretAccessKey: c?.SecretAccessKey ?? "",
+        sessionToken: c?.SessionToken ?? "",
+      },
+    });
+  }
+
+  it("rotates a member account's key through the role, and records the account on the job", async () => {
+    const store = join(await mkdtemp(join(tmpdir(), "kw-org-rotate-")), "keywarden.db");
+    const before = await (await memberIam(ids.good1)).send(new ListAccessKeysCommand({ UserName: "app-1" }));
+    const oldId = before.AccessKeyMetadata?.[0]?.AccessKeyId ?? "";
+    expect(oldId).not.toBe("");
+
+    const r = await kw([
+      "--store",
+      store,
+      "rotate",
+      "--user",
+      "app-1",
+      "--account",
+      ids.good1,
+      "--to",
+      "stdout",
+      "--observe",
+      "0",
+      "--delete-now",
+      "--yes",
+    ]);
+    expect(r.stderr).toContain("is done");
+    expect(r.code).toBe(0);
+    const printed = JSON.parse(r.stdout.trim()) as { AccessKeyId: string; SecretAccessKey: string };
+    secrets.push(printed.SecretAccessKey);
+
+    const after = await (await memberIam(ids.good1)).send(new ListAccessKeysCommand({ UserName: "app-1" }));
+    expect((after.AccessKeyMetadata ?? []).map((k) => k.AccessKeyId)).toEqual([printed.AccessKeyId]);
+    expect(printed.AccessKeyId).not.toBe(oldId);
+
+    const jobs = JSON.parse((await kw(["--store", store, "rotations", "--format", "json"])).stdout) as {
+      accountId: string;
+      state: string;
+    }[];
+    expect(jobs).toEqual([expect.objectContaining({ accountId: ids.good1, state: "done" })]);
+  });
+
+  it("refuses --account without --user, and an id that is not 12 digits", async () => {
+    const self = await kw(["rotate", "--account", ids.good1, "--to", "stdout"]);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toContain("--account needs --user");
+    const bad = await kw(["rotate", "--user", "x", "--account", "12345", "--to", "stdout"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("not a 12-digit account id");
   });
 });

@@ -148,6 +148,35 @@ export async function claimForThisProcess(store: Store, id: string): Promise<boo
   return store.claimJob(id, LEASE_OWNER, LEASE_MS, new Date());
 }
 
-export async function sessionFor(target: AwsTarget, io: CliIO): Promise<AwsSession> {
-  return openSession(target, io.env);
+/** Another account of the organization, reached through a role (as `audit --accounts` does). */
+export interface AccountRole {
+  accountId: string;
+  roleName: string;
+  externalId?: string | undefined;
+}
+
+/** Where a stored job said it reached AWS through a role, if it did. */
+export function accountRoleOfJob(job: RotationJob): AccountRole | undefined {
+  const r = (job.options.aws as { role?: AccountRole | null } | undefined)?.role;
+  return r && typeof r.accountId === "string" && typeof r.roleName === "string" ? r : undefined;
+}
+
+/**
+ * A session for the target; with `role`, a session in that account through sts:AssumeRole from the
+ * target's credentials (the caller's own account needs no role).
+ */
+export async function sessionFor(target: AwsTarget, io: CliIO, role?: AccountRole): Promise<AwsSession> {
+  const base = await openSession(target, io.env);
+  if (!role) return base;
+  const { callerOf, assumeRoleSession } = await import("../aws/organizations.js");
+  const caller = await callerOf(base);
+  if (caller.accountId === role.accountId) return base;
+  return assumeRoleSession(base, role.accountId, {
+    roleName: role.roleName,
+    externalId: role.externalId,
+    sessionName: "keywarden-rotate",
+    partition: caller.partition,
+    target,
+    env: io.env,
+  });
 }

@@ -18,7 +18,7 @@ export interface PlanInput {
   soakMs: number;
   replaceInactive: string | null;
   /** How AWS was reached (profile, region, endpoint), so --resume and `rotations advance` can reach it again. */
-  aws: Record<string, string | null>;
+  aws: Record<string, unknown>;
 }
 
 function checkKeyId(flag: string, id: string): void {

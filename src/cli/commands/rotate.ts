@@ -2,6 +2,7 @@ import type { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../../domain/errors.js";
 import { maskKeyId } from "../../domain/key-id.js";
 import type { AwsSession } from "../../aws/session.js";
+import type { AccountRole } from "../rotation-wiring.js";
 import type { TargetSpec } from "../../rotation/ports.js";
 import type { Store } from "../../store/types.js";
 import { withAwsOptions } from "../aws-options.js";
@@ -23,6 +24,9 @@ interface RotateFlags {
   yes?: boolean;
   resume?: string;
   rollback?: string;
+  account?: string;
+  roleName?: string;
+  externalId?: string;
 }
 
 const SELF_DEFAULT_SOAK = "1d";
@@ -58,7 +62,11 @@ async function rotate(flags: RotateFlags, io: CliIO): Promise<number> {
     try {
       const job = await store.getJob(id);
       if (!job) throw new UsageError(`there is no rotation ${id}`, "List them with `keywarden rotations`.");
-      const session = await wiring.sessionFor(wiring.awsTargetForJob(job, flags), io);
+      const session = await wiring.sessionFor(
+        wiring.awsTargetForJob(job, flags),
+        io,
+        wiring.accountRoleOfJob(job),
+      );
       const owner = wiring.LEASE_OWNER;
       if (!(await wiring.claimForThisProcess(store, id))) {
         throw new UsageError(
@@ -88,7 +96,26 @@ async function rotate(flags: RotateFlags, io: CliIO): Promise<number> {
       "--key needs --user",
       "Pass --user NAME with --key, or neither to rotate your own key.",
     );
-  const session = await wiring.sessionFor(wiring.awsTargetOf(flags), io);
+  if (flags.account && !/^\d{12}$/.test(flags.account)) {
+    throw new UsageError(
+      `--account "${flags.account}" is not a 12-digit account id`,
+      "Pass --account 123456789012.",
+    );
+  }
+  if (flags.account && self) {
+    throw new UsageError(
+      "--account needs --user",
+      "Rotating your own key happens in your own account; name the --user to rotate there.",
+    );
+  }
+  const role = flags.account
+    ? {
+        accountId: flags.account,
+        roleName: flags.roleName ?? "OrganizationAccountAccessRole",
+        externalId: flags.externalId,
+      }
+    : undefined;
+  const session = await wiring.sessionFor(wiring.awsTargetOf(flags), io, role);
   const { iamInventoryPort } = await import("../../aws/iam-inventory.js");
   const me = await iamInventoryPort(session).getCallerIdentity();
   let userName = flags.user ?? null;
@@ -131,7 +158,7 @@ async function rotate(flags: RotateFlags, io: CliIO): Promise<number> {
         state: holder.state,
       });
     }
-    return await startRotation(flags, io, { session, store, me, userName, keyId, targets, self });
+    return await startRotation(flags, io, { session, store, me, userName, keyId, targets, self, role });
   } finally {
     await store.close();
   }
@@ -145,6 +172,7 @@ interface StartContext {
   keyId: string | null;
   targets: TargetSpec[];
   self: boolean;
+  role: AccountRole | undefined;
 }
 
 async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Promise<number> {
@@ -154,7 +182,7 @@ async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Pr
     import("../rotation-wiring.js"),
     import("../../aws/iam-rotation.js"),
   ]);
-  const { session, store, me, userName, keyId, targets, self } = c;
+  const { session, store, me, userName, keyId, targets, self, role } = c;
   const observeMs = parseDuration("--observe", flags.observe ?? (self ? "0" : ADMIN_DEFAULT));
   const soakMs = flags.deleteNow
     ? 0
@@ -168,7 +196,14 @@ async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Pr
     observeMs,
     soakMs,
     replaceInactive: flags.replaceInactive ?? null,
-    aws: { profile: session.profile, region: session.region, endpointUrl: flags.endpointUrl ?? null },
+    aws: {
+      profile: flags.profile ?? null,
+      region: session.region,
+      endpointUrl: flags.endpointUrl ?? null,
+      role: role
+        ? { accountId: role.accountId, roleName: role.roleName, externalId: role.externalId ?? null }
+        : null,
+    },
   });
   const planTargets = wiring.makeTargets(session, io, { id: "dry-run", userName, targets: input.targets });
   if (flags.dryRun) {
@@ -221,6 +256,12 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
       .option("--replace-inactive <id>", "delete this inactive key of the user first, to make room")
       .option("--dry-run", "print every AWS call and file change, change nothing")
       .option("-y, --yes", "do not ask before deactivating and deleting")
+      .option(
+        "--account <id>",
+        "rotate in this account of the organization, through --role-name (with --user)",
+      )
+      .option("--role-name <name>", "the role assumed in --account (default OrganizationAccountAccessRole)")
+      .option("--external-id <id>", "the external id the role's trust policy requires")
       .option("--resume <id>", "continue a rotation after a crash or a wait")
       .option(
         "--rollback <id>",

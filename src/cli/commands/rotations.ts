@@ -134,7 +134,11 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
         for (const job of await store.dueJobs(new Date())) {
           if (!(await wiring.claimForThisProcess(store, job.id))) continue;
           try {
-            const session = await wiring.sessionFor(wiring.awsTargetForJob(job, {}), io);
+            const session = await wiring.sessionFor(
+              wiring.awsTargetForJob(job, {}),
+              io,
+              wiring.accountRoleOfJob(job),
+            );
             const engine = wiring.makeEngine(io, store, session, {
               yes: flags.yes === true,
               actor: await actorOf(session),
