@@ -32,7 +32,7 @@ import { DEFAULT_THRESHOLDS } from "../src/rules/rule.js";
 const REGION = "us-east-1";
 const DUMMY_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
 const CONCURRENCY = 8;
-const PRNG_SEED = 20_240_917;
+export const PRNG_SEED = 20_240_917;
 const DAY_MS = 86_400_000;
 
 /** Calls made once per audit (or once per 1,000-item page), whatever the number of users with keys. */
@@ -53,7 +53,7 @@ const CONSTANT_OPERATIONS = [
  * The proportions, fixed before the first measurement and stated in the JSON. Ages and last-use
  * dates are drawn from a seeded PRNG, so every run seeds the same account (relative to "now").
  */
-const SEED_PLAN = {
+export const SEED_PLAN = {
   usersWithKeysShare: 0.5,
   /** Of users with keys: the rest have two. */
   oneKeyShare: 0.7,
@@ -89,7 +89,7 @@ function prng(seed: number): () => number {
 const SERVICES = ["s3", "ec2", "sts", "lambda", "dynamodb", "sqs"];
 const REGIONS = ["us-east-1", "us-east-1", "eu-west-1", "us-west-2"];
 
-interface SeedSummary {
+export interface SeedSummary {
   users: number;
   usersWithKeys: number;
   usersWithOneKey: number;
@@ -106,8 +106,13 @@ interface SeedSummary {
   mfaUsers: number;
 }
 
-function buildAccount(userCount: number, now: Date): { users: BulkUserSpec[]; summary: SeedSummary } {
-  const rnd = prng(PRNG_SEED);
+/** The seeded account; `seed` defaults to the audit bench's PRNG seed (bench/org varies it per account). */
+export function buildAccount(
+  userCount: number,
+  now: Date,
+  seed: number = PRNG_SEED,
+): { users: BulkUserSpec[]; summary: SeedSummary } {
+  const rnd = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const between = (lo: number, hi: number) => lo + rnd() * (hi - lo);
   // Whole seconds: IAM reports dates to the second.
@@ -214,12 +219,12 @@ function buildAccount(userCount: number, now: Date): { users: BulkUserSpec[]; su
 // Measuring
 // ------------------------------------------------------------------------------------------------
 
-function round(n: number, digits = 1): number {
+export function round(n: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   if (s.length === 0) return NaN;

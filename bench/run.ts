@@ -1,30 +1,47 @@
 /* eslint-disable no-console */
-// npm run bench [-- --users N] [-- --repeats N] [-- --quick]
-// Runs the benchmarks and writes bench/results/<bench>.json. See bench/README.md.
+// npm run bench [-- --bench audit|org|store|all] [-- --users N] [-- --repeats N] [-- --quick]
+// Runs the benchmarks (default: all of them, one after the other) and writes
+// bench/results/<bench>.json. See bench/README.md.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, totalmem, platform, arch } from "node:os";
 import { fileURLToPath } from "node:url";
 import { benchAudit } from "./audit.js";
+import { benchOrg, ORG_FULL, ORG_QUICK } from "./org.js";
+import { benchStore, STORE_FULL, STORE_QUICK } from "./store.js";
+
+const BENCHES = ["audit", "org", "store"] as const;
+type BenchName = (typeof BENCHES)[number];
 
 interface Args {
+  benches: BenchName[];
   users: number;
   repeats: number;
+  quick: boolean;
+  /** --repeats given: applies to every bench. */
+  explicitRepeats: boolean;
 }
 
 function usage(message: string): never {
-  console.error(`${message}\nusage: npm run bench -- [--users N] [--repeats N] [--quick]`);
+  console.error(
+    `${message}\nusage: npm run bench -- [--bench audit|org|store|all] [--users N] [--repeats N] [--quick]`,
+  );
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { users: 5000, repeats: 3 };
+  const args: Args = { benches: [...BENCHES], users: 5000, repeats: 3, quick: false, explicitRepeats: false };
   let quick = false;
   const explicit = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") {
       quick = true;
+    } else if (a === "--bench") {
+      const b = argv[++i];
+      if (b === "all") args.benches = [...BENCHES];
+      else if (BENCHES.includes(b as BenchName)) args.benches = [b as BenchName];
+      else usage(`--bench needs one of ${BENCHES.join(", ")}, all`);
     } else if (a === "--users" || a === "--repeats") {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) usage(`${a} needs a positive integer`);
@@ -38,6 +55,8 @@ function parseArgs(argv: string[]): Args {
     if (!explicit.has("--users")) args.users = 500;
     if (!explicit.has("--repeats")) args.repeats = 1;
   }
+  args.quick = quick;
+  args.explicitRepeats = explicit.has("--repeats");
   return args;
 }
 
@@ -84,28 +103,105 @@ function summarize(r: AuditResult): string {
   ].join("\n");
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  console.log(`bench audit: ${args.users} users, ${args.repeats} repeat(s)`);
-  const result = await benchAudit(args);
-  const out = {
-    bench: "audit",
-    date: new Date().toISOString(),
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? "unknown",
-      memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-      node: process.version,
-      platform: `${platform()} ${arch()}`,
-    },
-    ...result,
+function machine(): object {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? "unknown",
+    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
   };
+}
+
+async function write(bench: BenchName, result: object): Promise<string> {
+  const out = { bench, date: new Date().toISOString(), machine: machine(), ...result };
   const dir = fileURLToPath(new URL("./results/", import.meta.url));
   await mkdir(dir, { recursive: true });
-  const file = `${dir}audit.json`;
+  const file = `${dir}${bench}.json`;
   await writeFile(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(summarize(result as AuditResult));
-  console.log(`wrote ${file}`);
+  return file;
+}
+
+interface CurvePoint {
+  accounts: number;
+  users: number;
+  usersWithKeys: number;
+  wallMs: { median: number };
+  totalCalls: number;
+  callsPerUserWithKeys: number;
+  callsByOperation: object;
+}
+
+interface OrgResult {
+  accountsCurve: CurvePoint[];
+  singleAccountCurve: CurvePoint[];
+  exponents: Record<string, { a: number; b: number; r2: number }>;
+  linearOrBetter: Record<string, boolean>;
+}
+
+function summarizeOrg(r: OrgResult): string {
+  const line = (p: CurvePoint) =>
+    `  ${String(p.accounts).padStart(3)} acct ${String(p.users).padStart(6)} users ` +
+    `${String(p.usersWithKeys).padStart(5)} with keys  ${String(p.wallMs.median).padStart(7)} ms  ` +
+    `${String(p.totalCalls).padStart(6)} calls  ${p.callsPerUserWithKeys} per user with keys`;
+  return [
+    "org: accounts curve",
+    ...r.accountsCurve.map(line),
+    "org: single-account curve",
+    ...r.singleAccountCurve.map(line),
+    "org: exponents b in cost = a * n^b",
+    ...Object.entries(r.exponents).map(
+      ([k, v]) =>
+        `  ${k.padEnd(22)} b = ${v.b} (r2 ${v.r2})  linear or better: ${String(r.linearOrBetter[k])}`,
+    ),
+  ].join("\n");
+}
+
+interface StoreResult {
+  results: { backend: string; workers: number; jobsPerSecond: { median: number; runs: number[] } }[];
+}
+
+function summarizeStore(r: StoreResult): string {
+  return [
+    "store: rotation jobs advanced per second",
+    ...r.results.map(
+      (x) =>
+        `  ${x.backend.padEnd(8)} ${x.workers} worker(s)  ${String(x.jobsPerSecond.median).padStart(7)} jobs/s  ` +
+        `(runs ${x.jobsPerSecond.runs.join(" / ")})`,
+    ),
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  for (const bench of args.benches) {
+    if (bench === "audit") {
+      console.log(`bench audit: ${args.users} users, ${args.repeats} repeat(s)`);
+      const result = await benchAudit(args);
+      const file = await write("audit", result);
+      console.log(summarize(result as AuditResult));
+      console.log(`wrote ${file}`);
+    } else if (bench === "org") {
+      const opts = { ...(args.quick ? ORG_QUICK : ORG_FULL) };
+      if (args.explicitRepeats) opts.repeats = args.repeats;
+      console.log(
+        `bench org: ${opts.accounts.join("/")} accounts x ${opts.usersPerAccount} users, ` +
+          `single account ${opts.users.join("/")} users, ${opts.repeats} repeat(s)`,
+      );
+      const result = await benchOrg(opts);
+      const file = await write("org", result);
+      console.log(summarizeOrg(result as OrgResult));
+      console.log(`wrote ${file}`);
+    } else {
+      const opts = { ...(args.quick ? STORE_QUICK : STORE_FULL) };
+      if (args.explicitRepeats) opts.repeats = args.repeats;
+      console.log(`bench store: ${opts.jobs} jobs, ${opts.repeats} repeat(s)`);
+      const result = await benchStore(opts);
+      const file = await write("store", result);
+      console.log(summarizeStore(result as StoreResult));
+      console.log(`wrote ${file}`);
+    }
+  }
 }
 
 main().catch((err: unknown) => {
