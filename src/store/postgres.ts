@@ -7,7 +7,6 @@
 // - Times are timestamptz, returned as `Date#toISOString` text whatever the session's TimeZone or
 //   DateStyle; JSON is stored as written (see postgres-migrations.ts).
 // Connection and server failures become StoreOpenError (exit 6) naming host:port, never the password.
-import { randomInt } from "node:crypto";
 import pg from "pg";
 import type { PoolClient, QueryResultRow } from "pg";
 import { KeywardenError, UsageError } from "../domain/errors.js";
@@ -25,7 +24,6 @@ import { SchemaTooNewError } from "./migrations.js";
 import { applyPgMigrations, PG_MIGRATIONS, type PgMigration } from "./postgres-migrations.js";
 import {
   ACTIVE_STATES,
-  JOB_STATES,
   LOCKING_STATES,
   type CreateJobInput,
   type JobEvent,
@@ -37,6 +35,18 @@ import {
   type Store,
   type TargetSpec,
 } from "./types.js";
+import {
+  newJobId,
+  normalizeTime,
+  requireRecord,
+  requireText,
+  validDate,
+  validateEvent,
+  validateJobInput,
+  validateLease,
+  validateState,
+  validateTargets,
+} from "./checks.js";
 
 export interface PostgresStore extends Store {
   /** The database as `postgres://user@host:port/database`: for messages; never holds the password. */
@@ -606,17 +616,6 @@ async function insertEvent(
   return row;
 }
 
-/**
- * The same id shape as sqlite.ts's newJobId ("rot-<ms base36>-<5 random base36>"), kept here so a
- * PostgreSQL-only install never loads the SQLite native module.
- */
-function newJobId(now: Date): string {
-  const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
-  let rand = "";
-  for (let i = 0; i < 5; i++) rand += alphabet[randomInt(alphabet.length)] ?? "0";
-  return `rot-${now.getTime().toString(36)}-${rand}`;
-}
-
 function isUniqueViolation(err: unknown, constraint: string): err is pg.DatabaseError {
   return err instanceof pg.DatabaseError && err.code === "23505" && err.constraint === constraint;
 }
@@ -653,74 +652,6 @@ function toEvent(r: EventRow): JobEvent {
 }
 
 // Input checks, as in sqlite.ts: programming errors in the caller (TypeError/RangeError).
-
-const TARGET_KINDS = new Set(["profile", "secretsmanager", "ssm", "dotenv", "stdout"]);
-
-function requireText(value: unknown, field: string): void {
-  if (typeof value !== "string" || value === "") throw new TypeError(`${field} must be a non-empty string`);
-}
-
-function requireRecord(value: unknown, field: string): void {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`${field} must be an object`);
-  }
-}
-
-function validateState(state: unknown): void {
-  if (!(JOB_STATES as readonly unknown[]).includes(state)) {
-    throw new TypeError(`state must be one of ${JOB_STATES.join(", ")}, got ${JSON.stringify(state)}`);
-  }
-}
-
-function validateTargets(targets: unknown): void {
-  if (!Array.isArray(targets)) throw new TypeError("targets must be an array");
-  targets.forEach((t: unknown, i) => {
-    const spec = t as Partial<TargetSpec> | null;
-    if (typeof spec !== "object" || spec === null || !TARGET_KINDS.has(String(spec.kind))) {
-      throw new TypeError(`targets[${i}].kind must be one of ${[...TARGET_KINDS].join(", ")}`);
-    }
-    if (typeof spec.ref !== "string") throw new TypeError(`targets[${i}].ref must be a string`);
-  });
-}
-
-function validateJobInput(input: CreateJobInput): void {
-  if (input.id !== undefined) requireText(input.id, "id");
-  requireText(input.accountId, "accountId");
-  requireText(input.userName, "userName");
-  requireText(input.oldAccessKeyId, "oldAccessKeyId");
-  requireText(input.step, "step");
-  validateState(input.state);
-  validateTargets(input.targets);
-  requireRecord(input.options, "options");
-  requireRecord(input.data, "data");
-}
-
-function validateEvent(event: JobEventInput): void {
-  requireText(event.step, "event step");
-  requireText(event.action, "event action");
-  requireText(event.actor, "event actor");
-  if (event.detail !== undefined) requireRecord(event.detail, "event detail");
-}
-
-function validateLease(leaseMs: number): void {
-  if (!Number.isFinite(leaseMs) || leaseMs <= 0)
-    throw new RangeError(`leaseMs must be positive, got ${leaseMs}`);
-}
-
-function validDate(d: Date, field: string): Date {
-  if (!(d instanceof Date) || Number.isNaN(d.getTime()))
-    throw new RangeError(`${field} must be a valid Date`);
-  return d;
-}
-
-/** ISO times are normalized to `Date#toISOString`, as in the SQLite store. */
-function normalizeTime(value: string | null, field: string): string | null {
-  if (value === null) return null;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime()))
-    throw new RangeError(`${field} must be an ISO time, got ${JSON.stringify(value)}`);
-  return d.toISOString();
-}
 
 // Error mapping.
 

@@ -2,7 +2,6 @@
 // Every write runs in an IMMEDIATE transaction, so a read-check-write sequence holds the write
 // lock from its first read; other processes wait up to the busy timeout, then get StoreBusyError.
 // The per-user lock is a partial UNIQUE index, so it holds across processes without any read.
-import { randomInt } from "node:crypto";
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
@@ -21,7 +20,6 @@ import { applyMigrations, MIGRATIONS, SchemaTooNewError, type Migration } from "
 import { defaultDatabasePath, ensureDataDir } from "./paths.js";
 import {
   ACTIVE_STATES,
-  JOB_STATES,
   LOCKING_STATES,
   type CreateJobInput,
   type JobEvent,
@@ -33,6 +31,18 @@ import {
   type Store,
   type TargetSpec,
 } from "./types.js";
+import {
+  newJobId,
+  normalizeTime,
+  requireRecord,
+  requireText,
+  validDate,
+  validateEvent,
+  validateJobInput,
+  validateLease,
+  validateState,
+  validateTargets,
+} from "./checks.js";
 
 export interface SqliteStore extends Store {
   /** The database file, for messages and `keywarden doctor`. */
@@ -340,8 +350,7 @@ class SqliteStoreImpl implements SqliteStore {
   claimJob(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
     return this.attempt(`claim rotation ${id}`, () => {
       requireText(owner, "owner");
-      if (!Number.isFinite(leaseMs) || leaseMs <= 0)
-        throw new RangeError(`leaseMs must be positive, got ${leaseMs}`);
+      validateLease(leaseMs);
       const at = validDate(now, "now");
       const res = this.stmt.claim.run({
         id,
@@ -405,12 +414,6 @@ class SqliteStoreImpl implements SqliteStore {
 }
 
 /** "rot-<ms since epoch, base36>-<5 random base36>", e.g. "rot-m1x2y3z4-k7q2p". */
-export function newJobId(now: Date = new Date()): string {
-  const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
-  let rand = "";
-  for (let i = 0; i < 5; i++) rand += alphabet[randomInt(alphabet.length)] ?? "0";
-  return `rot-${now.getTime().toString(36)}-${rand}`;
-}
 
 function toJob(r: JobRow): RotationJob {
   return {
@@ -441,71 +444,6 @@ function toEvent(r: EventRow): JobEvent {
     actor: r.actor,
     detail: JSON.parse(r.detail) as Record<string, unknown>,
   };
-}
-
-// Input checks: these are programming errors in the caller (plain TypeError/RangeError), not user errors.
-
-const TARGET_KINDS = new Set(["profile", "secretsmanager", "ssm", "dotenv", "stdout"]);
-
-function requireText(value: unknown, field: string): void {
-  if (typeof value !== "string" || value === "") throw new TypeError(`${field} must be a non-empty string`);
-}
-
-function requireRecord(value: unknown, field: string): void {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(`${field} must be an object`);
-  }
-}
-
-function validateState(state: unknown): void {
-  if (!(JOB_STATES as readonly unknown[]).includes(state)) {
-    throw new TypeError(`state must be one of ${JOB_STATES.join(", ")}, got ${JSON.stringify(state)}`);
-  }
-}
-
-function validateTargets(targets: unknown): void {
-  if (!Array.isArray(targets)) throw new TypeError("targets must be an array");
-  targets.forEach((t: unknown, i) => {
-    const spec = t as Partial<TargetSpec> | null;
-    if (typeof spec !== "object" || spec === null || !TARGET_KINDS.has(String(spec.kind))) {
-      throw new TypeError(`targets[${i}].kind must be one of ${[...TARGET_KINDS].join(", ")}`);
-    }
-    if (typeof spec.ref !== "string") throw new TypeError(`targets[${i}].ref must be a string`);
-  });
-}
-
-function validateJobInput(input: CreateJobInput): void {
-  if (input.id !== undefined) requireText(input.id, "id");
-  requireText(input.accountId, "accountId");
-  requireText(input.userName, "userName");
-  requireText(input.oldAccessKeyId, "oldAccessKeyId");
-  requireText(input.step, "step");
-  validateState(input.state);
-  validateTargets(input.targets);
-  requireRecord(input.options, "options");
-  requireRecord(input.data, "data");
-}
-
-function validateEvent(event: JobEventInput): void {
-  requireText(event.step, "event step");
-  requireText(event.action, "event action");
-  requireText(event.actor, "event actor");
-  if (event.detail !== undefined) requireRecord(event.detail, "event detail");
-}
-
-function validDate(d: Date, field: string): Date {
-  if (!(d instanceof Date) || Number.isNaN(d.getTime()))
-    throw new RangeError(`${field} must be a valid Date`);
-  return d;
-}
-
-/** ISO times are stored as `Date#toISOString` so they compare correctly as text. */
-function normalizeTime(value: string | null, field: string): string | null {
-  if (value === null) return null;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime()))
-    throw new RangeError(`${field} must be an ISO time, got ${JSON.stringify(value)}`);
-  return d.toISOString();
 }
 
 function sqliteCode(err: unknown): string | null {
@@ -579,3 +517,5 @@ function mapError(err: unknown, location: string, attempting: string): Error {
   }
   return err instanceof Error ? err : new Error(reason);
 }
+
+export { newJobId } from "./checks.js";
