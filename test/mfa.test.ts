@@ -592,6 +592,12 @@ describe("keywarden mfa --role-arn", () => {
     });
     expect((await sts.send(new GetCallerIdentityCommand({}))).Arn).toBe(assumed);
 
+    // A following `keywarden doctor` finds the session keywarden wrote and says OK.
+    const doctor = await kw(["doctor", "--profile", "dev", "--format", "json"], env);
+    const report = JSON.parse(doctor.stdout) as { diagnosis: { code: string }; source: { kind: string } };
+    expect(report.diagnosis.code, doctor.stdout).toBe("OK");
+    expect(doctor.code).toBe(0);
+
     // The same role again: reused. No role: a role session is not what was asked for.
     const reuse = await kw(["mfa", "--profile", "dev", "--role-arn", ROLE_ARN], env, DEAD_ENDPOINT);
     expect(reuse.code).toBe(0);
