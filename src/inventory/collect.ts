@@ -124,6 +124,16 @@ function userFromArn(arn: string): { path: string } {
   return { path: parts.length > 2 ? `/${parts.slice(1, -1).join("/")}/` : "/" };
 }
 
+/** MFA facts: the report's flag when the user is in it, else whether a virtual device is assigned. */
+function mfaOf(
+  row: ReportRow | null | undefined,
+  arn: string,
+  devicesByArn: Map<string, string[]>,
+): { mfaActive: boolean; mfaDevices: string[] } {
+  const devices = devicesByArn.get(arn) ?? [];
+  return { mfaActive: row?.mfaActive ?? devices.length > 0, mfaDevices: devices };
+}
+
 export async function collectInventory(opts: CollectOptions): Promise<Inventory> {
   const { port, now } = opts;
   const mode = opts.lastUsed ?? "auto";
@@ -214,8 +224,7 @@ export async function collectInventory(opts: CollectOptions): Promise<Inventory>
         lastUsedSource: "credential-report",
         passwordEnabled: row?.passwordEnabled ?? false,
         passwordLastUsedAt: row?.passwordLastUsedAt ?? null,
-        mfaActive: row?.mfaActive ?? (devicesByArn.get(arn)?.length ?? 0) > 0,
-        mfaDevices: devicesByArn.get(arn) ?? [],
+        ...mfaOf(row, arn, devicesByArn),
       };
       keys.push(record);
       userKeyIds.set(userName, [...(userKeyIds.get(userName) ?? []), k.accessKeyId]);
@@ -258,8 +267,7 @@ export async function collectInventory(opts: CollectOptions): Promise<Inventory>
         createdAt: detail?.createdAt ?? row?.userCreatedAt ?? now,
         passwordEnabled: row?.passwordEnabled ?? false,
         passwordLastUsedAt: row?.passwordLastUsedAt ?? null,
-        mfaActive: row?.mfaActive ?? (devicesByArn.get(arn)?.length ?? 0) > 0,
-        mfaDevices: devicesByArn.get(arn) ?? [],
+        ...mfaOf(row, arn, devicesByArn),
         accessKeyIds: userKeyIds.get(userName) ?? [],
       });
     }

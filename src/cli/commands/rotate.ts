@@ -205,8 +205,8 @@ async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Pr
         : null,
     },
   });
-  const planTargets = wiring.makeTargets(session, io, { id: "dry-run", userName, targets: input.targets });
   if (flags.dryRun) {
+    const planTargets = wiring.makeTargets(session, io, { id: "dry-run", userName, targets: input.targets });
     io.stdout.write(`${describePlan(input, planTargets).join("\n")}\nNothing was changed (--dry-run).\n`);
     return 0;
   }
