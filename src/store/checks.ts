@@ -1,7 +1,13 @@
 // Input checks shared by every store: these are programming errors in the caller (plain
 // TypeError/RangeError), not user errors. No native module here, so either store loads alone.
 import { randomInt } from "node:crypto";
-import { JOB_STATES, type CreateJobInput, type JobEventInput, type TargetSpec } from "./types.js";
+import {
+  JOB_STATES,
+  type CreateJobInput,
+  type JobEventInput,
+  type RecordInput,
+  type TargetSpec,
+} from "./types.js";
 
 const TARGET_KINDS = new Set(["profile", "secretsmanager", "ssm", "dotenv", "stdout"]);
 
@@ -77,4 +83,28 @@ export function normalizeTime(value: string | null, field: string): string | nul
   if (Number.isNaN(d.getTime()))
     throw new RangeError(`${field} must be an ISO time, got ${JSON.stringify(value)}`);
   return d.toISOString();
+}
+
+const KIND = /^[a-z][a-z0-9-]{0,39}$/;
+
+export function validateKind(kind: unknown): void {
+  if (typeof kind !== "string" || !KIND.test(kind)) {
+    throw new TypeError(
+      `record kind must be lower-case letters, digits and dashes starting with a letter, got ${JSON.stringify(kind)}`,
+    );
+  }
+}
+
+export function validateRecordInput(input: RecordInput): void {
+  validateKind(input.kind);
+  requireText(input.id, "record id");
+  if (input.id.length > 300) throw new RangeError("record id must be at most 300 characters");
+  if (input.subject !== undefined && input.subject !== null) requireText(input.subject, "record subject");
+  requireRecord(input.data, "record data");
+}
+
+export function validateLimit(limit: number | undefined): void {
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw new RangeError(`limit must be a positive integer, got ${limit}`);
+  }
 }

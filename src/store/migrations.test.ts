@@ -35,10 +35,11 @@ describe("migrations", () => {
   it("apply in order, record each, and do nothing the second time", () => {
     const db = new Database(":memory:");
     const at = new Date("2025-01-01T00:00:00Z");
-    expect(applyMigrations(db, MIGRATIONS, () => at)).toEqual({ from: 0, to: 1, applied: [1] });
-    expect(applyMigrations(db, MIGRATIONS, () => at)).toEqual({ from: 1, to: 1, applied: [] });
+    expect(applyMigrations(db, MIGRATIONS, () => at)).toEqual({ from: 0, to: 2, applied: [1, 2] });
+    expect(applyMigrations(db, MIGRATIONS, () => at)).toEqual({ from: 2, to: 2, applied: [] });
     expect(db.prepare("SELECT version, name, applied_at FROM schema_migrations").all()).toEqual([
       { version: 1, name: "rotation jobs and events", applied_at: at.toISOString() },
+      { version: 2, name: "records, settings and named locks", applied_at: at.toISOString() },
     ]);
     db.close();
   });
@@ -46,7 +47,7 @@ describe("migrations", () => {
   it("refuse a database newer than the code", () => {
     const db = new Database(":memory:");
     applyMigrations(db);
-    db.prepare("INSERT INTO schema_migrations VALUES (2, 'future', 'x')").run();
+    db.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 'x')").run();
     expect(() => applyMigrations(db)).toThrow(SchemaTooNewError);
     db.close();
   });

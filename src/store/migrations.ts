@@ -59,6 +59,38 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: "records, settings and named locks",
+    up(sql) {
+      sql(`
+        -- Documents other capabilities keep: incidents, notifications sent, enforcement runs...
+        CREATE TABLE records (
+          kind       TEXT NOT NULL,
+          id         TEXT NOT NULL,
+          subject    TEXT,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL,
+          data       TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data)),
+          PRIMARY KEY (kind, id)
+        );
+        CREATE INDEX records_newest ON records (kind, created_at, id);
+        CREATE INDEX records_subject ON records (kind, subject, created_at);
+
+        CREATE TABLE settings (
+          name       TEXT PRIMARY KEY,
+          value      TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE locks (
+          name        TEXT PRIMARY KEY,
+          owner       TEXT NOT NULL,
+          lease_until TEXT NOT NULL
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version this build of keywarden knows. */

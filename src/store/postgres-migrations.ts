@@ -66,6 +66,35 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX job_events_job ON job_events (job_id, id);
     `,
   },
+  {
+    version: 2,
+    name: "records, settings and named locks",
+    sql: `
+      CREATE TABLE records (
+        kind       text NOT NULL,
+        id         text NOT NULL,
+        subject    text,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        data       json NOT NULL DEFAULT '{}',
+        PRIMARY KEY (kind, id)
+      );
+      CREATE INDEX records_newest ON records (kind, created_at, id);
+      CREATE INDEX records_subject ON records (kind, subject, created_at);
+
+      CREATE TABLE settings (
+        name       text PRIMARY KEY,
+        value      text NOT NULL,
+        updated_at timestamptz NOT NULL
+      );
+
+      CREATE TABLE locks (
+        name        text PRIMARY KEY,
+        owner       text NOT NULL,
+        lease_until timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this build of keywarden knows. */

@@ -31,7 +31,10 @@ import {
   type JobFilter,
   type JobPatch,
   type JobState,
+  type RecordFilter,
+  type RecordInput,
   type RotationJob,
+  type StoredRecord,
   type Store,
   type TargetSpec,
 } from "./types.js";
@@ -43,7 +46,10 @@ import {
   validDate,
   validateEvent,
   validateJobInput,
+  validateKind,
   validateLease,
+  validateLimit,
+  validateRecordInput,
   validateState,
   validateTargets,
 } from "./checks.js";
@@ -237,6 +243,17 @@ const jobColumns = (t = "") =>
    ${iso(`${t}next_at`)} AS next_at, ${t}targets, ${t}options, ${t}data,
    ${iso(`${t}created_at`)} AS created_at, ${iso(`${t}updated_at`)} AS updated_at, ${t}version`;
 const JOB_COLUMNS = jobColumns();
+const RECORD_COLUMNS = `kind, id, subject, ${iso("created_at")} AS created_at, ${iso("updated_at")} AS updated_at, data`;
+
+interface RecordRow extends QueryResultRow {
+  kind: string;
+  id: string;
+  subject: string | null;
+  created_at: string;
+  updated_at: string;
+  data: Record<string, unknown>;
+}
+
 const EVENT_COLUMNS = `id, job_id, ${iso("at")} AS at, step, action, actor, detail`;
 const DUE_ORDER = "COALESCE(next_at, updated_at), created_at, seq";
 
@@ -541,6 +558,145 @@ class PostgresStoreImpl implements PostgresStore {
     });
   }
 
+  putRecord(input: RecordInput): Promise<StoredRecord> {
+    return this.attempt(`save ${input.kind} ${input.id}`, async () => {
+      validateRecordInput(input);
+      assertNoSecrets(input.data, `${input.kind} data`);
+      const res = await this.pool.query<RecordRow>(
+        `INSERT INTO records (kind, id, subject, created_at, updated_at, data)
+         VALUES ($1, $2, $3, $4, $4, $5::json)
+         ON CONFLICT (kind, id) DO UPDATE
+         SET subject = excluded.subject, updated_at = excluded.updated_at, data = excluded.data
+         RETURNING ${RECORD_COLUMNS}`,
+        this.recordParams(input),
+      );
+      return toRecord(mustRow(res.rows[0], `${input.kind} ${input.id}`));
+    });
+  }
+
+  addRecord(input: RecordInput): Promise<StoredRecord | null> {
+    return this.attempt(`save ${input.kind} ${input.id}`, async () => {
+      validateRecordInput(input);
+      assertNoSecrets(input.data, `${input.kind} data`);
+      const res = await this.pool.query<RecordRow>(
+        `INSERT INTO records (kind, id, subject, created_at, updated_at, data)
+         VALUES ($1, $2, $3, $4, $4, $5::json)
+         ON CONFLICT (kind, id) DO NOTHING
+         RETURNING ${RECORD_COLUMNS}`,
+        this.recordParams(input),
+      );
+      const row = res.rows[0];
+      return row ? toRecord(row) : null;
+    });
+  }
+
+  getRecord(kind: string, id: string): Promise<StoredRecord | null> {
+    return this.attempt(`read ${kind} ${id}`, async () => {
+      validateKind(kind);
+      const res = await this.pool.query<RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM records WHERE kind = $1 AND id = $2`,
+        [kind, id],
+      );
+      const row = res.rows[0];
+      return row ? toRecord(row) : null;
+    });
+  }
+
+  listRecords(kind: string, filter: RecordFilter = {}): Promise<StoredRecord[]> {
+    return this.attempt(`list ${kind} records`, async () => {
+      validateKind(kind);
+      validateLimit(filter.limit);
+      const params: (string | number)[] = [kind];
+      const where = ["kind = $1"];
+      if (filter.subject !== undefined) {
+        params.push(filter.subject);
+        where.push(`subject = $${params.length}`);
+      }
+      if (filter.since !== undefined) {
+        params.push(normalizeTime(filter.since, "since") ?? "");
+        where.push(`created_at >= $${params.length}`);
+      }
+      let limit = "";
+      if (filter.limit !== undefined) {
+        params.push(filter.limit);
+        limit = ` LIMIT $${params.length}`;
+      }
+      const res = await this.pool.query<RecordRow>(
+        `SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.join(" AND ")}
+         ORDER BY created_at DESC, id DESC${limit}`,
+        params,
+      );
+      return res.rows.map(toRecord);
+    });
+  }
+
+  deleteRecord(kind: string, id: string): Promise<boolean> {
+    return this.attempt(`delete ${kind} ${id}`, async () => {
+      validateKind(kind);
+      const res = await this.pool.query("DELETE FROM records WHERE kind = $1 AND id = $2", [kind, id]);
+      return res.rowCount === 1;
+    });
+  }
+
+  getSetting(name: string): Promise<string | null> {
+    return this.attempt(`read setting ${name}`, async () => {
+      requireText(name, "setting name");
+      const res = await this.pool.query<{ value: string }>("SELECT value FROM settings WHERE name = $1", [
+        name,
+      ]);
+      return res.rows[0]?.value ?? null;
+    });
+  }
+
+  setSetting(name: string, value: string | null): Promise<void> {
+    return this.attempt(`change setting ${name}`, async () => {
+      requireText(name, "setting name");
+      if (value === null) {
+        await this.pool.query("DELETE FROM settings WHERE name = $1", [name]);
+        return;
+      }
+      assertNoSecrets(value, `setting ${name}`);
+      await this.pool.query(
+        `INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+        [name, value, this.clock().toISOString()],
+      );
+    });
+  }
+
+  acquireLock(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
+    return this.attempt(`take the ${name} lock`, async () => {
+      requireText(name, "lock name");
+      requireText(owner, "owner");
+      validateLease(leaseMs);
+      const at = validDate(now, "now");
+      // One statement: of two racing takers, the second waits on the row and re-checks the WHERE.
+      const res = await this.pool.query(
+        `INSERT INTO locks (name, owner, lease_until) VALUES ($1, $2, $4)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+         WHERE locks.owner = excluded.owner OR locks.lease_until <= $3`,
+        [name, owner, at.toISOString(), new Date(at.getTime() + leaseMs).toISOString()],
+      );
+      return res.rowCount === 1;
+    });
+  }
+
+  releaseLock(name: string, owner: string): Promise<void> {
+    return this.attempt(`release the ${name} lock`, async () => {
+      await this.pool.query("DELETE FROM locks WHERE name = $1 AND owner = $2", [name, owner]);
+    });
+  }
+
+  private recordParams(input: RecordInput): (string | null)[] {
+    return [
+      input.kind,
+      input.id,
+      input.subject ?? null,
+      this.clock().toISOString(),
+      JSON.stringify(input.data),
+    ];
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -637,6 +793,22 @@ function toJob(r: JobRow): RotationJob {
     updatedAt: r.updated_at,
     version: r.version,
   };
+}
+
+function toRecord(r: RecordRow): StoredRecord {
+  return {
+    kind: r.kind,
+    id: r.id,
+    subject: r.subject,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    data: r.data,
+  };
+}
+
+function mustRow<T>(row: T | undefined, what: string): T {
+  if (row === undefined) throw new Error(`${what} vanished after it was written`);
+  return row;
 }
 
 function toEvent(r: EventRow): JobEvent {

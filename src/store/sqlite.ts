@@ -27,7 +27,10 @@ import {
   type JobFilter,
   type JobPatch,
   type JobState,
+  type RecordFilter,
+  type RecordInput,
   type RotationJob,
+  type StoredRecord,
   type Store,
   type TargetSpec,
 } from "./types.js";
@@ -39,7 +42,10 @@ import {
   validDate,
   validateEvent,
   validateJobInput,
+  validateKind,
   validateLease,
+  validateLimit,
+  validateRecordInput,
   validateState,
   validateTargets,
 } from "./checks.js";
@@ -117,6 +123,15 @@ interface JobRow {
   version: number;
 }
 
+interface RecordRow {
+  kind: string;
+  id: string;
+  subject: string | null;
+  created_at: string;
+  updated_at: string;
+  data: string;
+}
+
 interface EventRow {
   id: number;
   job_id: string;
@@ -179,6 +194,31 @@ class SqliteStoreImpl implements SqliteStore {
       release: db.prepare<[string, string]>(
         "UPDATE rotation_jobs SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
       ),
+      record: db.prepare<[string, string], RecordRow>("SELECT * FROM records WHERE kind = ? AND id = ?"),
+      putRecord: db.prepare(
+        `INSERT INTO records (kind, id, subject, created_at, updated_at, data)
+         VALUES (@kind, @id, @subject, @now, @now, @data)
+         ON CONFLICT (kind, id) DO UPDATE
+         SET subject = excluded.subject, updated_at = excluded.updated_at, data = excluded.data`,
+      ),
+      addRecord: db.prepare(
+        `INSERT INTO records (kind, id, subject, created_at, updated_at, data)
+         VALUES (@kind, @id, @subject, @now, @now, @data)
+         ON CONFLICT (kind, id) DO NOTHING`,
+      ),
+      deleteRecord: db.prepare<[string, string]>("DELETE FROM records WHERE kind = ? AND id = ?"),
+      setting: db.prepare<[string], { value: string }>("SELECT value FROM settings WHERE name = ?"),
+      setSetting: db.prepare<[string, string, string]>(
+        `INSERT INTO settings (name, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      ),
+      unsetSetting: db.prepare<[string]>("DELETE FROM settings WHERE name = ?"),
+      lock: db.prepare(
+        `INSERT INTO locks (name, owner, lease_until) VALUES (@name, @owner, @until)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+         WHERE locks.owner = excluded.owner OR locks.lease_until <= @now`,
+      ),
+      unlock: db.prepare<[string, string]>("DELETE FROM locks WHERE name = ? AND owner = ?"),
     };
   }
 
@@ -377,6 +417,105 @@ class SqliteStoreImpl implements SqliteStore {
     });
   }
 
+  putRecord(input: RecordInput): Promise<StoredRecord> {
+    return this.attempt(`save ${input.kind} ${input.id}`, () => {
+      validateRecordInput(input);
+      assertNoSecrets(input.data, `${input.kind} data`);
+      this.stmt.putRecord.run(this.recordParams(input));
+      return this.mustGetRecord(input.kind, input.id);
+    });
+  }
+
+  addRecord(input: RecordInput): Promise<StoredRecord | null> {
+    return this.attempt(`save ${input.kind} ${input.id}`, () => {
+      validateRecordInput(input);
+      assertNoSecrets(input.data, `${input.kind} data`);
+      const res = this.stmt.addRecord.run(this.recordParams(input));
+      return res.changes === 1 ? this.mustGetRecord(input.kind, input.id) : null;
+    });
+  }
+
+  getRecord(kind: string, id: string): Promise<StoredRecord | null> {
+    return this.attempt(`read ${kind} ${id}`, () => {
+      validateKind(kind);
+      const row = this.stmt.record.get(kind, id);
+      return row ? toRecord(row) : null;
+    });
+  }
+
+  listRecords(kind: string, filter: RecordFilter = {}): Promise<StoredRecord[]> {
+    return this.attempt(`list ${kind} records`, () => {
+      validateKind(kind);
+      validateLimit(filter.limit);
+      const where = ["kind = ?"];
+      const params: (string | number)[] = [kind];
+      if (filter.subject !== undefined) {
+        where.push("subject = ?");
+        params.push(filter.subject);
+      }
+      if (filter.since !== undefined) {
+        where.push("created_at >= ?");
+        params.push(normalizeTime(filter.since, "since") ?? "");
+      }
+      const limit = filter.limit === undefined ? "" : " LIMIT ?";
+      if (filter.limit !== undefined) params.push(filter.limit);
+      return this.db
+        .prepare<(string | number)[], RecordRow>(
+          `SELECT * FROM records WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC${limit}`,
+        )
+        .all(...params)
+        .map(toRecord);
+    });
+  }
+
+  deleteRecord(kind: string, id: string): Promise<boolean> {
+    return this.attempt(`delete ${kind} ${id}`, () => {
+      validateKind(kind);
+      return this.stmt.deleteRecord.run(kind, id).changes === 1;
+    });
+  }
+
+  getSetting(name: string): Promise<string | null> {
+    return this.attempt(`read setting ${name}`, () => {
+      requireText(name, "setting name");
+      return this.stmt.setting.get(name)?.value ?? null;
+    });
+  }
+
+  setSetting(name: string, value: string | null): Promise<void> {
+    return this.attempt(`change setting ${name}`, () => {
+      requireText(name, "setting name");
+      if (value === null) {
+        this.stmt.unsetSetting.run(name);
+        return;
+      }
+      assertNoSecrets(value, `setting ${name}`);
+      this.stmt.setSetting.run(name, value, this.clock().toISOString());
+    });
+  }
+
+  acquireLock(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
+    return this.attempt(`take the ${name} lock`, () => {
+      requireText(name, "lock name");
+      requireText(owner, "owner");
+      validateLease(leaseMs);
+      const at = validDate(now, "now");
+      const res = this.stmt.lock.run({
+        name,
+        owner,
+        now: at.toISOString(),
+        until: new Date(at.getTime() + leaseMs).toISOString(),
+      });
+      return res.changes === 1;
+    });
+  }
+
+  releaseLock(name: string, owner: string): Promise<void> {
+    return this.attempt(`release the ${name} lock`, () => {
+      this.stmt.unlock.run(name, owner);
+    });
+  }
+
   close(): Promise<void> {
     if (this.db.open) this.db.close();
     return Promise.resolve();
@@ -391,6 +530,22 @@ class SqliteStoreImpl implements SqliteStore {
       event.actor,
       JSON.stringify(event.detail ?? {}),
     ).lastInsertRowid;
+  }
+
+  private recordParams(input: RecordInput) {
+    return {
+      kind: input.kind,
+      id: input.id,
+      subject: input.subject ?? null,
+      now: this.clock().toISOString(),
+      data: JSON.stringify(input.data),
+    };
+  }
+
+  private mustGetRecord(kind: string, id: string): StoredRecord {
+    const row = this.stmt.record.get(kind, id);
+    if (!row) throw new Error(`${kind} ${id} vanished after it was written`);
+    return toRecord(row);
   }
 
   private mustGet(id: string): RotationJob {
@@ -431,6 +586,17 @@ function toJob(r: JobRow): RotationJob {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     version: r.version,
+  };
+}
+
+function toRecord(r: RecordRow): StoredRecord {
+  return {
+    kind: r.kind,
+    id: r.id,
+    subject: r.subject,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    data: JSON.parse(r.data) as Record<string, unknown>,
   };
 }
 

@@ -84,6 +84,38 @@ export interface JobFilter {
   accountId?: string;
 }
 
+/**
+ * A document another capability keeps: an incident, a notification that was sent, an enforcement
+ * run, a scan result. `kind` names the collection ("incident", "notification"...), `id` is unique
+ * within it, `subject` is what it is about (a user, a key id) for filtering. No secrets, ever:
+ * `data` goes through the same guard as job data.
+ */
+export interface StoredRecord {
+  kind: string;
+  id: string;
+  subject: string | null;
+  createdAt: string;
+  updatedAt: string;
+  data: Record<string, unknown>;
+}
+
+export interface RecordInput {
+  /** Lower-case letters, digits and dashes, starting with a letter; at most 40 characters. */
+  kind: string;
+  /** Any non-empty text up to 300 characters: a generated id, or a deduplication key. */
+  id: string;
+  subject?: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface RecordFilter {
+  subject?: string;
+  /** Only records created at or after this ISO time. */
+  since?: string;
+  /** At most this many (newest first). */
+  limit?: number;
+}
+
 export interface Store {
   /**
    * Records a new job and its "job-created" event, taking the per-user lock atomically.
@@ -115,5 +147,32 @@ export interface Store {
   leaseOwner(id: string, now: Date): Promise<string | null>;
   /** Gives the lease up if `owner` holds it; otherwise does nothing. */
   releaseJob(id: string, owner: string): Promise<void>;
+
+  /** Inserts or replaces a record; a replaced one keeps its createdAt. */
+  putRecord(input: RecordInput): Promise<StoredRecord>;
+  /**
+   * Inserts the record only if no record of that kind has that id, atomically: the way to send
+   * a notification once. Returns the new record, or null when one already existed.
+   */
+  addRecord(input: RecordInput): Promise<StoredRecord | null>;
+  getRecord(kind: string, id: string): Promise<StoredRecord | null>;
+  /** Newest first (createdAt, then id, descending). */
+  listRecords(kind: string, filter?: RecordFilter): Promise<StoredRecord[]>;
+  /** True if a record was deleted. */
+  deleteRecord(kind: string, id: string): Promise<boolean>;
+
+  /** A named setting (the enforcement kill switch, the dashboard token hash...); null if unset. */
+  getSetting(name: string): Promise<string | null>;
+  /** Sets a setting, or removes it when `value` is null. */
+  setSetting(name: string, value: string | null): Promise<void>;
+
+  /**
+   * A named lease that is not a job: one enforcement run at a time, say. True if `owner` now
+   * holds it (it was free, expired, or already `owner`'s, whose lease is then extended).
+   */
+  acquireLock(name: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+  /** Gives the lock up if `owner` holds it; otherwise does nothing. */
+  releaseLock(name: string, owner: string): Promise<void>;
+
   close(): Promise<void>;
 }

@@ -417,5 +417,110 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect((await store.getJob(job.id))?.data).toEqual(data);
       });
     });
+
+    describe("records, settings and named locks", () => {
+      const incident = (id: string, subject: string | null = "AKIAIOSFODNN7EXAMPLE") => ({
+        kind: "incident",
+        id,
+        subject,
+        data: { incidentId: id, events: [{ eventName: "CreateUser", n: 1 }], ok: true },
+      });
+
+      it("puts, reads back and replaces a record, keeping its createdAt", async () => {
+        const first = await store.putRecord(incident("inc-1"));
+        expect(first).toEqual({
+          kind: "incident",
+          id: "inc-1",
+          subject: "AKIAIOSFODNN7EXAMPLE",
+          createdAt: T0.toISOString(),
+          updatedAt: T0.toISOString(),
+          data: { incidentId: "inc-1", events: [{ eventName: "CreateUser", n: 1 }], ok: true },
+        });
+        expect(await store.getRecord("incident", "inc-1")).toEqual(first);
+        tick(5000);
+        const second = await store.putRecord({ ...incident("inc-1"), data: { replaced: true } });
+        expect(second.createdAt).toBe(T0.toISOString());
+        expect(second.updatedAt).toBe(new Date(T0.getTime() + 5000).toISOString());
+        expect(second.data).toEqual({ replaced: true });
+        expect(await store.getRecord("incident", "nope")).toBeNull();
+        expect(await store.getRecord("notification", "inc-1")).toBeNull();
+      });
+
+      it("adds a record only once: the second add of the same id returns null and changes nothing", async () => {
+        const added = await store.addRecord({
+          kind: "notification",
+          id: "alice:AKIA1:rotate:14d",
+          data: { n: 1 },
+        });
+        expect(added?.data).toEqual({ n: 1 });
+        tick();
+        expect(
+          await store.addRecord({ kind: "notification", id: "alice:AKIA1:rotate:14d", data: { n: 2 } }),
+        ).toBeNull();
+        expect((await store.getRecord("notification", "alice:AKIA1:rotate:14d"))?.data).toEqual({ n: 1 });
+        const racers = await Promise.all(
+          [1, 2, 3, 4].map((n) => store.addRecord({ kind: "notification", id: "race", data: { n } })),
+        );
+        expect(racers.filter((r) => r !== null)).toHaveLength(1);
+      });
+
+      it("lists a kind newest first, by subject, since a time and up to a limit", async () => {
+        await store.putRecord(incident("a", "AKIA1"));
+        tick();
+        await store.putRecord(incident("b", "AKIA2"));
+        tick();
+        await store.putRecord(incident("c", "AKIA1"));
+        await store.putRecord({ kind: "scan-result", id: "s1", data: {} });
+        const ids = (rs: { id: string }[]) => rs.map((r) => r.id);
+        expect(ids(await store.listRecords("incident"))).toEqual(["c", "b", "a"]);
+        expect(ids(await store.listRecords("incident", { subject: "AKIA1" }))).toEqual(["c", "a"]);
+        expect(
+          ids(await store.listRecords("incident", { since: new Date(T0.getTime() + 1000).toISOString() })),
+        ).toEqual(["c", "b"]);
+        expect(ids(await store.listRecords("incident", { limit: 1 }))).toEqual(["c"]);
+        expect(ids(await store.listRecords("scan-result"))).toEqual(["s1"]);
+        expect(await store.listRecords("audit")).toEqual([]);
+        expect(await store.deleteRecord("incident", "b")).toBe(true);
+        expect(await store.deleteRecord("incident", "b")).toBe(false);
+        expect(ids(await store.listRecords("incident"))).toEqual(["c", "a"]);
+      });
+
+      it("refuses bad kinds, empty ids and secret-shaped data, storing nothing", async () => {
+        await expect(store.putRecord({ kind: "Bad Kind", id: "x", data: {} })).rejects.toThrow(/record kind/);
+        await expect(store.putRecord({ kind: "incident", id: "", data: {} })).rejects.toThrow(/record id/);
+        await expect(
+          store.putRecord({ kind: "incident", id: "x", data: { leaked: { secret: SECRET_SHAPED } } }),
+        ).rejects.toThrow(/secret/i);
+        await expect(store.setSetting("server.tokenHash", SECRET_SHAPED)).rejects.toThrow(/secret/i);
+        await expect(store.listRecords("incident", { limit: 0 })).rejects.toThrow(/limit/);
+        expect(await store.listRecords("incident")).toEqual([]);
+        expect(await store.getSetting("server.tokenHash")).toBeNull();
+      });
+
+      it("sets, replaces and clears settings", async () => {
+        expect(await store.getSetting("enforce.paused")).toBeNull();
+        await store.setSetting("enforce.paused", "paused by alice");
+        expect(await store.getSetting("enforce.paused")).toBe("paused by alice");
+        await store.setSetting("enforce.paused", "again");
+        expect(await store.getSetting("enforce.paused")).toBe("again");
+        await store.setSetting("enforce.paused", null);
+        expect(await store.getSetting("enforce.paused")).toBeNull();
+      });
+
+      it("gives a named lock to one owner until it is released or its lease runs out", async () => {
+        expect(await store.acquireLock("enforce", "w1", 60_000, now)).toBe(true);
+        expect(await store.acquireLock("enforce", "w2", 60_000, now)).toBe(false);
+        expect(await store.acquireLock("enforce", "w1", 60_000, now)).toBe(true);
+        expect(await store.acquireLock("other", "w2", 60_000, now)).toBe(true);
+        await store.releaseLock("enforce", "w2");
+        expect(await store.acquireLock("enforce", "w2", 60_000, now)).toBe(false);
+        await store.releaseLock("enforce", "w1");
+        expect(await store.acquireLock("enforce", "w2", 60_000, now)).toBe(true);
+        const later = new Date(now.getTime() + 60_001);
+        expect(await store.acquireLock("enforce", "w3", 60_000, later)).toBe(true);
+        const racers = await Promise.all(["a", "b", "c"].map((o) => store.acquireLock("race", o, 1000, now)));
+        expect(racers.filter(Boolean)).toHaveLength(1);
+      });
+    });
   });
 }

@@ -66,7 +66,7 @@ async function sql<R extends pg.QueryResultRow>(
 storeContract("postgres", {
   open: async (clock) => {
     const store = await openPostgresStore(contractUrl, { clock });
-    await admin?.query("TRUNCATE rotation_jobs, job_events RESTART IDENTITY");
+    await admin?.query("TRUNCATE rotation_jobs, job_events, records, settings, locks RESTART IDENTITY");
     return store;
   },
 });

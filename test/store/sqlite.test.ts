@@ -145,7 +145,7 @@ describe("SQLite store", () => {
       const attempt = openSqliteStore(dbPath);
       await expect(attempt).rejects.toBeInstanceOf(StoreOpenError);
       await expect(attempt).rejects.toMatchObject({ code: "STORE_TOO_NEW", exitCode: ExitCode.ENVIRONMENT });
-      await expect(attempt).rejects.toThrow(/schema version 999, newer than this keywarden knows \(1\)/);
+      await expect(attempt).rejects.toThrow(/schema version 999, newer than this keywarden knows \(2\)/);
       const err = (await attempt.catch((e: unknown) => e)) as StoreOpenError;
       expect(err.fix).toMatch(/^Upgrade keywarden/);
     });
