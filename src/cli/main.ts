@@ -17,6 +17,7 @@ const COMMANDS: (() => Promise<CommandModule>)[] = [
   () => import("./commands/permissions.js"),
   () => import("./commands/mfa.js"),
   () => import("./commands/doctor.js"),
+  () => import("./commands/serve.js"),
 ];
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {

@@ -100,7 +100,7 @@ export function makeEngine(
   io: CliIO,
   store: Store,
   session: AwsSession,
-  opts: { yes: boolean; actor: string },
+  opts: { yes: boolean; actor: string; confirm?: (question: string) => Promise<boolean> },
 ): RotationEngine {
   const iam = iamRotationPort(session);
   const boundary = crashHook(io.env);
@@ -112,7 +112,7 @@ export function makeEngine(
     now: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     actor: opts.actor,
-    confirm: confirmer(io, opts.yes),
+    confirm: opts.confirm ?? confirmer(io, opts.yes),
     log: (line) => io.stderr.write(`keywarden: ${line}\n`),
     ...(io.env.KEYWARDEN_VERIFY_ATTEMPTS ? { verifyAttempts: Number(io.env.KEYWARDEN_VERIFY_ATTEMPTS) } : {}),
     ...(boundary ? { boundary } : {}),

@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { EnvironmentError, ExitCode, UsageError } from "../../domain/errors.js";
 import { failsThreshold } from "../../domain/severity.js";
-import { SEVERITIES, type Severity } from "../../domain/types.js";
+import { SEVERITIES, type Inventory, type LastUsedSource, type Severity } from "../../domain/types.js";
 import { DEFAULT_THRESHOLDS, type Thresholds } from "../../rules/rule.js";
 import { validateThresholds } from "../../rules/thresholds.js";
 import type { AuditReport } from "../../domain/audit-report.js";
@@ -41,6 +41,8 @@ export interface AuditFlags {
   roleName?: string;
   externalId?: string;
   accountConcurrency?: number;
+  /** Keep the report in the store for `keywarden serve`. */
+  save?: boolean;
 }
 
 const DEFAULT_ACCOUNT_CONCURRENCY = 4;
@@ -299,11 +301,13 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
     "Collecting IAM access keys",
   );
   let report: AuditReport;
+  let sources: Record<string, LastUsedSource> = {};
   try {
     if (multiAccount) {
       report = await executeOrgAudit(flags, io, session, target, thresholds, progress, accountIds);
     } else {
-      ({ report } = await runAudit({
+      let inventory: Inventory;
+      ({ report, inventory } = await runAudit({
         port: iamInventoryPort(session),
         apiCalls: () => session.counter.snapshot(),
         now: new Date(),
@@ -314,6 +318,7 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
           progress.update(`Listing access keys: ${done}/${total} users`);
         },
       }));
+      sources = Object.fromEntries(inventory.keys.map((k) => [k.accessKeyId, k.lastUsedSource]));
     }
   } finally {
     progress.stop();
@@ -337,12 +342,31 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
   } else {
     io.stdout.write(text);
   }
+  if (flags.save) await saveForDashboard(io, report, sources);
   if (flags.stats) {
     const calls = Object.entries(report.stats.apiCalls).map(([op, n]) => `${op}=${n}`);
     const total = Object.values(report.stats.apiCalls).reduce((a, b) => a + b, 0);
     io.stderr.write(`keywarden: ${total} AWS calls (${calls.join(", ")}) in ${report.stats.durationMs} ms\n`);
   }
   return report.findings.some((f) => failsThreshold(f, flags.failOn)) ? ExitCode.FINDINGS : ExitCode.OK;
+}
+
+async function saveForDashboard(
+  io: CliIO,
+  report: AuditReport,
+  sources: Record<string, LastUsedSource>,
+): Promise<void> {
+  const [{ openStore }, { saveAudit }] = await Promise.all([
+    import("../rotation-wiring.js"),
+    import("../../server/audit-records.js"),
+  ]);
+  const store = await openStore(io);
+  try {
+    const record = await saveAudit(store, report, sources);
+    io.stderr.write(`keywarden: audit saved as ${record.id} for \`keywarden serve\`\n`);
+  } finally {
+    await store.close();
+  }
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
@@ -380,6 +404,7 @@ Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, 3 credentia
       ),
     ),
   );
+  cmd.option("--save", "also keep the report in the store, for `keywarden serve`");
   cmd.action(async () => {
     exit(await executeAudit(cmd.opts() as unknown as AuditFlags, io));
   });

@@ -1,28 +1,10 @@
 import type { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../../domain/errors.js";
 import { maskKeyId } from "../../domain/key-id.js";
+import { jobView } from "../../rotation/job-view.js";
 import type { RotationJob } from "../../store/types.js";
 import { parseChoice } from "../errors.js";
 import type { CliIO } from "../io.js";
-
-/** The `keywarden rotations --format json` contract: one object per job. */
-export function jobView(job: RotationJob): Record<string, unknown> {
-  return {
-    id: job.id,
-    accountId: job.accountId,
-    userName: job.userName,
-    oldAccessKeyId: job.oldAccessKeyId,
-    newAccessKeyId: job.newAccessKeyId,
-    step: job.step,
-    state: job.state,
-    nextAt: job.nextAt,
-    targets: job.targets.map((t) =>
-      t.kind === "stdout" ? "stdout" : `${t.kind}:${t.ref}${t.file ? `@${t.file}` : ""}`,
-    ),
-    createdAt: job.createdAt,
-    updatedAt: job.updatedAt,
-  };
-}
 
 function nextAction(job: RotationJob): string {
   if (job.state === "done") return "-";

@@ -1,0 +1,234 @@
+import type { AuditKeyView, AuditReport } from "../domain/audit-report.js";
+import { SEVERITIES, type Finding, type LastUsedSource, type Severity } from "../domain/types.js";
+import type { KeysReport } from "../report/keys.js";
+import type { JobEvent, RotationJob, StoredRecord } from "../store/types.js";
+
+// Pure shapes the API serves beyond the CLI's own contracts: the overview and one key's page.
+// Time comes in as `now`; nothing here reads a clock or the store.
+
+const DAY_MS = 86_400_000;
+/** Keys whose rotation falls due within this many days are listed on the overview. */
+export const DUE_WINDOW_DAYS = 30;
+
+export interface ActivityItem {
+  at: string;
+  kind: "rotation" | "audit" | "incident" | "scan" | "action";
+  text: string;
+  /** The dashboard route this item links to, e.g. "rotations/rot-abc". */
+  ref: string | null;
+}
+
+export interface AgeBin {
+  label: string;
+  minDays: number;
+  maxDays: number | null;
+  active: number;
+  inactive: number;
+}
+
+export interface DueKey {
+  accountId: string;
+  userName: string;
+  accessKeyId: string;
+  ageDays: number;
+  dueAt: string;
+  daysLeft: number;
+}
+
+export interface Overview {
+  schemaVersion: 1;
+  generatedAt: string;
+  audit: { generatedAt: string; accounts: number; users: number; keys: number } | null;
+  rotationDays: number;
+  /** Findings that are not PASS, by severity. */
+  findingsBySeverity: Record<Severity, number>;
+  keyAgeHistogram: AgeBin[];
+  /** Active keys whose rotation is due within DUE_WINDOW_DAYS, soonest first. */
+  dueSoon: DueKey[];
+  /** Active keys already past their rotation age. */
+  overdue: number;
+  rotations: { running: number; waiting: number; failed: number };
+  recentActivity: ActivityItem[];
+}
+
+const BINS: [string, number, number | null][] = [
+  ["0-30", 0, 30],
+  ["31-60", 31, 60],
+  ["61-90", 61, 90],
+  ["91-180", 91, 180],
+  ["181-365", 181, 365],
+  ["366+", 366, null],
+];
+
+export function keyAgeHistogram(keys: AuditKeyView[]): AgeBin[] {
+  return BINS.map(([label, minDays, maxDays]) => {
+    const inBin = keys.filter((k) => k.ageDays >= minDays && (maxDays === null || k.ageDays <= maxDays));
+    return {
+      label,
+      minDays,
+      maxDays,
+      active: inBin.filter((k) => k.status === "Active").length,
+      inactive: inBin.filter((k) => k.status !== "Active").length,
+    };
+  });
+}
+
+function dueDate(k: AuditKeyView, rotationDays: number): Date {
+  return new Date(new Date(k.createdAt).getTime() + rotationDays * DAY_MS);
+}
+
+export function overview(input: {
+  now: Date;
+  report: AuditReport | null;
+  rotationDays: number;
+  jobs: RotationJob[];
+  activity: ActivityItem[];
+}): Overview {
+  const { now, report, rotationDays } = input;
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of report?.findings ?? []) if (f.result !== "PASS") counts[f.severity]++;
+  const active = (report?.keys ?? []).filter((k) => k.status === "Active");
+  const horizon = now.getTime() + DUE_WINDOW_DAYS * DAY_MS;
+  const dueSoon = active
+    .map((k) => ({ k, due: dueDate(k, rotationDays) }))
+    .filter(({ due }) => due.getTime() >= now.getTime() && due.getTime() <= horizon)
+    .sort((a, b) => a.due.getTime() - b.due.getTime())
+    .map(({ k, due }) => ({
+      accountId: k.accountId,
+      userName: k.userName,
+      accessKeyId: k.accessKeyId,
+      ageDays: k.ageDays,
+      dueAt: due.toISOString(),
+      daysLeft: Math.floor((due.getTime() - now.getTime()) / DAY_MS),
+    }));
+  const overdue = active.filter((k) => dueDate(k, rotationDays).getTime() < now.getTime()).length;
+  const byState = (s: string) => input.jobs.filter((j) => j.state === s).length;
+  return {
+    schemaVersion: 1,
+    generatedAt: now.toISOString(),
+    audit: report
+      ? {
+          generatedAt: report.generatedAt,
+          accounts: report.accounts.length,
+          users: report.accounts.reduce((n, a) => n + a.users, 0),
+          keys: report.keys.length,
+        }
+      : null,
+    rotationDays,
+    findingsBySeverity: counts,
+    keyAgeHistogram: keyAgeHistogram(report?.keys ?? []),
+    dueSoon,
+    overdue,
+    rotations: { running: byState("running"), waiting: byState("waiting"), failed: byState("failed") },
+    recentActivity: [...input.activity].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 20),
+  };
+}
+
+/** Activity from what the store keeps: rotation events, saved audits, incidents, scans, dashboard actions. */
+export function activityFrom(input: {
+  jobEvents: { job: RotationJob; events: JobEvent[] }[];
+  audits: StoredRecord[];
+  incidents: StoredRecord[];
+  scans: StoredRecord[];
+  actions: StoredRecord[];
+}): ActivityItem[] {
+  const items: ActivityItem[] = [];
+  for (const { job, events } of input.jobEvents) {
+    for (const e of events) {
+      items.push({
+        at: e.at,
+        kind: "rotation",
+        text: `${job.userName}: ${e.action} (${job.id})`,
+        ref: `rotations/${job.id}`,
+      });
+    }
+  }
+  for (const r of input.audits) {
+    const findings = Array.isArray(r.data.findings) ? (r.data.findings as Finding[]) : [];
+    const open = findings.filter((f) => f.result !== "PASS").length;
+    items.push({
+      at: r.createdAt,
+      kind: "audit",
+      text: `audit of ${r.subject ?? "?"}: ${open} findings`,
+      ref: "",
+    });
+  }
+  for (const r of input.incidents) {
+    items.push({ at: r.createdAt, kind: "incident", text: `incident ${r.id}`, ref: `incidents/${r.id}` });
+  }
+  for (const r of input.scans) {
+    items.push({ at: r.createdAt, kind: "scan", text: `scan of ${r.subject ?? "?"}`, ref: `scans/${r.id}` });
+  }
+  for (const r of input.actions) {
+    const d = r.data as { action?: string; target?: string; outcome?: string };
+    items.push({
+      at: r.createdAt,
+      kind: "action",
+      text: `dashboard: ${d.action ?? "?"} ${d.target ?? ""} (${d.outcome ?? "?"})`.replace("  ", " "),
+      ref: null,
+    });
+  }
+  return items;
+}
+
+/** The `keywarden keys --format json` contract, from a stored audit. */
+export function keysReport(report: AuditReport, sources: Record<string, LastUsedSource>): KeysReport {
+  return {
+    schemaVersion: 1,
+    generatedAt: report.generatedAt,
+    keys: report.keys.map((k) => ({ ...k, lastUsedSource: sources[k.accessKeyId] ?? "credential-report" })),
+    stats: report.stats,
+  };
+}
+
+export interface KeyPage {
+  schemaVersion: 1;
+  accessKeyId: string;
+  key: (AuditKeyView & { lastUsedSource: string }) | null;
+  findings: Finding[];
+  timeline: { at: string; kind: string; text: string }[];
+  rotations: Record<string, unknown>[];
+  incidents: { id: string; createdAt: string }[];
+}
+
+export function keyPage(input: {
+  accessKeyId: string;
+  report: AuditReport | null;
+  sources: Record<string, LastUsedSource>;
+  jobs: { view: Record<string, unknown>; job: RotationJob; events: JobEvent[] }[];
+  incidents: StoredRecord[];
+}): KeyPage | null {
+  const { accessKeyId, report } = input;
+  const k = report?.keys.find((x) => x.accessKeyId === accessKeyId) ?? null;
+  if (!k && input.jobs.length === 0 && input.incidents.length === 0) return null;
+  const timeline: KeyPage["timeline"] = [];
+  if (k) {
+    timeline.push({ at: k.createdAt, kind: "created", text: `created for ${k.userName}` });
+    if (k.lastUsedAt) {
+      timeline.push({
+        at: k.lastUsedAt,
+        kind: "last-used",
+        text: `last used: ${k.lastUsedService ?? "?"} in ${k.lastUsedRegion ?? "?"}`,
+      });
+    }
+  }
+  if (report) timeline.push({ at: report.generatedAt, kind: "audited", text: "audited" });
+  for (const { job, events } of input.jobs) {
+    const role = job.oldAccessKeyId === accessKeyId ? "old key" : "new key";
+    for (const e of events) {
+      timeline.push({ at: e.at, kind: "rotation", text: `rotation ${job.id} (${role}): ${e.action}` });
+    }
+  }
+  for (const r of input.incidents)
+    timeline.push({ at: r.createdAt, kind: "incident", text: `incident ${r.id}` });
+  timeline.sort((a, b) => a.at.localeCompare(b.at));
+  return {
+    schemaVersion: 1,
+    accessKeyId,
+    key: k ? { ...k, lastUsedSource: input.sources[k.accessKeyId] ?? "credential-report" } : null,
+    findings: (report?.findings ?? []).filter((f) => f.accessKeyId === accessKeyId),
+    timeline,
+    rotations: input.jobs.map((j) => j.view),
+    incidents: input.incidents.map((r) => ({ id: r.id, createdAt: r.createdAt })),
+  };
+}
