@@ -1,0 +1,148 @@
+import { api } from "../api";
+import { day, maskKeyId, relative, when } from "../format";
+import { SEVERITIES, type Overview, type Session } from "../types";
+import { ConfirmButton, Page, useApi } from "../ui";
+
+/** Stacked bars (active, inactive) per age bin, as inline SVG: no chart library, no inline style. */
+function AgeHistogram({ bins }: { bins: Overview["keyAgeHistogram"] }) {
+  const max = Math.max(1, ...bins.map((b) => b.active + b.inactive));
+  const w = 64;
+  const h = 140;
+  const gap = 16;
+  return (
+    <svg
+      class="histogram"
+      viewBox={`0 0 ${bins.length * (w + gap)} ${h + 40}`}
+      role="img"
+      aria-label="Access keys by age in days"
+    >
+      {bins.map((b, i) => {
+        const x = i * (w + gap) + gap / 2;
+        const ha = (b.active / max) * h;
+        const hi = (b.inactive / max) * h;
+        return (
+          <g key={b.label}>
+            <title>{`${b.label} days: ${b.active} active, ${b.inactive} inactive`}</title>
+            <rect class="bar-active" x={x} y={h - ha} width={w} height={ha} />
+            <rect class="bar-inactive" x={x} y={h - ha - hi} width={w} height={hi} />
+            <text class="bar-count" x={x + w / 2} y={h - ha - hi - 4} text-anchor="middle">
+              {b.active + b.inactive}
+            </text>
+            <text class="bar-label" x={x + w / 2} y={h + 18} text-anchor="middle">
+              {b.label}
+            </text>
+          </g>
+        );
+      })}
+      <text class="bar-label" x={0} y={h + 36}>
+        days since creation
+      </text>
+    </svg>
+  );
+}
+
+export function OverviewPage({ session }: { session: Session }) {
+  const loaded = useApi<Overview>("overview");
+  const runAudit = async () => {
+    await api("audit", { method: "POST" });
+    loaded.reload();
+  };
+  return (
+    <Page
+      title="Overview"
+      loaded={loaded}
+      actions={
+        session.allowActions ? (
+          <ConfirmButton
+            label="Run an audit"
+            question="Audit the account now? This reads IAM (no changes) and stores the report."
+            onConfirm={runAudit}
+          />
+        ) : null
+      }
+    >
+      {(o) => (
+        <>
+          <p class="muted">
+            {o.audit
+              ? `Latest audit ${when(o.audit.generatedAt)}: ${o.audit.keys} keys of ${o.audit.users} users in ${o.audit.accounts} account(s).`
+              : "No audit stored yet: run `keywarden audit --save`, or start one here with --allow-actions."}
+          </p>
+          <div class="cards" data-testid="severity-counts">
+            {SEVERITIES.map((s) => (
+              <a class={`card sev-card sev-${s}`} href={`#/keys`} key={s}>
+                <span class="count">{o.findingsBySeverity[s]}</span>
+                <span class="label">{s}</span>
+              </a>
+            ))}
+          </div>
+          <div class="grid">
+            <div class="card">
+              <h2>Key age</h2>
+              <AgeHistogram bins={o.keyAgeHistogram} />
+              <p class="legend">
+                <span class="swatch bar-active" /> active <span class="swatch bar-inactive" /> inactive
+              </p>
+            </div>
+            <div class="card">
+              <h2>Due for rotation in 30 days</h2>
+              <p class="muted">
+                Rotation age {o.rotationDays} days; {o.overdue} active key(s) already overdue.
+              </p>
+              {o.dueSoon.length === 0 ? (
+                <p>Nothing falls due in the next 30 days.</p>
+              ) : (
+                <table>
+                  <thead>
+                    <tr>
+                      <th>User</th>
+                      <th>Key</th>
+                      <th>Due</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {o.dueSoon.map((d) => (
+                      <tr key={d.accessKeyId}>
+                        <td>{d.userName}</td>
+                        <td>
+                          <a href={`#/keys/${d.accessKeyId}`}>{maskKeyId(d.accessKeyId)}</a>
+                        </td>
+                        <td>
+                          {day(d.dueAt)} ({d.daysLeft} d)
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+            </div>
+            <div class="card">
+              <h2>Rotations</h2>
+              <p>
+                <a href="#/rotations">
+                  {o.rotations.running} running, {o.rotations.waiting} waiting, {o.rotations.failed} failed
+                </a>
+              </p>
+              <h2>Recent activity</h2>
+              {o.recentActivity.length === 0 ? (
+                <p class="muted">Nothing yet.</p>
+              ) : (
+                <ul class="activity">
+                  {o.recentActivity.map((a, i) => (
+                    <li key={i}>
+                      <span class={`kind kind-${a.kind}`}>{a.kind}</span>{" "}
+                      {a.ref ? <a href={`#/${a.ref}`}>{a.text}</a> : a.text}{" "}
+                      <span class="muted" title={when(a.at)}>
+                        {relative(a.at)}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          </div>
+        </>
+      )}
+    </Page>
+  );
+}
