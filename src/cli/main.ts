@@ -17,6 +17,8 @@ const COMMANDS: (() => Promise<CommandModule>)[] = [
   () => import("./commands/permissions.js"),
   () => import("./commands/mfa.js"),
   () => import("./commands/doctor.js"),
+  () => import("./commands/scan.js"),
+  () => import("./commands/hook.js"),
   () => import("./commands/serve.js"),
 ];
 

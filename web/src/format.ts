@@ -17,6 +17,7 @@ export function day(iso: string | null): string {
 export function relative(iso: string, now: Date = new Date()): string {
   const ms = new Date(iso).getTime() - now.getTime();
   const abs = Math.abs(ms);
+  if (abs < 60_000) return "just now";
   const unit =
     abs >= 86_400_000
       ? `${Math.round(abs / 86_400_000)} d`

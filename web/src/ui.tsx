@@ -79,11 +79,15 @@ export function ConfirmButton({
   label,
   question,
   danger,
+  disabled,
+  title,
   onConfirm,
 }: {
   label: string;
   question: string;
   danger?: boolean;
+  disabled?: boolean;
+  title?: string;
   onConfirm: () => Promise<void>;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -106,6 +110,8 @@ export function ConfirmButton({
       <button
         type="button"
         class={danger ? "danger" : "primary"}
+        disabled={disabled}
+        title={title}
         onClick={() => {
           setError(null);
           ref.current?.showModal();

@@ -4,6 +4,7 @@ import { DOCTOR_PERMISSIONS } from "../../credentials/doctor/ports.js";
 import { MFA_PERMISSIONS } from "../../credentials/mfa/ports.js";
 import { INVENTORY_PERMISSIONS } from "../../inventory/ports.js";
 import { ROTATION_PERMISSIONS, TARGET_PERMISSIONS } from "../../rotation/ports.js";
+import { SCAN_VERIFY_PERMISSIONS } from "../../scan/join.js";
 import type { CliIO } from "../io.js";
 
 /**
@@ -16,6 +17,7 @@ export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   doctor: DOCTOR_PERMISSIONS,
   mfa: MFA_PERMISSIONS,
   rotate: [...ROTATION_PERMISSIONS, ...TARGET_PERMISSIONS.secretsmanager, ...TARGET_PERMISSIONS.ssm],
+  scan: [...INVENTORY_PERMISSIONS, ...SCAN_VERIFY_PERMISSIONS],
 };
 
 export function leastPrivilegePolicy(verbs: string[]): object {

@@ -9,10 +9,12 @@ function AgeHistogram({ bins }: { bins: Overview["keyAgeHistogram"] }) {
   const w = 64;
   const h = 140;
   const gap = 16;
+  // Room above the tallest bar for its count.
+  const top = 18;
   return (
     <svg
       class="histogram"
-      viewBox={`0 0 ${bins.length * (w + gap)} ${h + 40}`}
+      viewBox={`0 ${-top} ${bins.length * (w + gap)} ${h + 40 + top}`}
       role="img"
       aria-label="Access keys by age in days"
     >
@@ -103,11 +105,11 @@ export function OverviewPage({ session }: { session: Session }) {
                   <tbody>
                     {o.dueSoon.map((d) => (
                       <tr key={d.accessKeyId}>
-                        <td>{d.userName}</td>
+                        <td class="nowrap">{d.userName}</td>
                         <td>
                           <a href={`#/keys/${d.accessKeyId}`}>{maskKeyId(d.accessKeyId)}</a>
                         </td>
-                        <td>
+                        <td class="nowrap">
                           {day(d.dueAt)} ({d.daysLeft} d)
                         </td>
                       </tr>

@@ -195,13 +195,23 @@ export function RotationsPage({ session }: { session: Session }) {
   );
 }
 
+/** What Advance will do next, in the words of the step that is due. */
+function advanceQuestion(job: Job): string {
+  const old = `the old key ${maskKeyId(job.oldAccessKeyId)} of ${job.userName}`;
+  if (job.step === "deactivate") return `Deactivate ${old}? Rollback stays possible until it is deleted.`;
+  if (job.step === "delete") return `Delete ${old}? This cannot be undone.`;
+  return `Run the ${job.step} step of this rotation now? It may go on to deactivate ${old}.`;
+}
+
 export function RotationPage({ id, session }: { id: string; session: Session }) {
   const loaded = useApi<JobDetail>(`rotations/${encodeURIComponent(id)}`);
   const act = (verb: "advance" | "rollback") => async () => {
     await api(`rotations/${encodeURIComponent(id)}/${verb}`, { method: "POST" });
     loaded.reload();
   };
-  const open = loaded.data && loaded.data.state !== "done" && loaded.data.state !== "rolled-back";
+  const job = loaded.data;
+  const open = job && job.state !== "done" && job.state !== "rolled-back";
+  const notYet = job?.nextAt && new Date(job.nextAt) > new Date() ? job.nextAt : null;
   return (
     <Page
       title={`Rotation ${id}`}
@@ -212,7 +222,9 @@ export function RotationPage({ id, session }: { id: string; session: Session }) 
             <ConfirmButton
               label="Advance"
               danger
-              question="Run every step that is due now? This may deactivate or delete the old key."
+              disabled={notYet !== null}
+              title={notYet ? `The next step is due ${when(notYet)}` : "Run the steps that are due"}
+              question={advanceQuestion(job)}
               onConfirm={act("advance")}
             />
             <ConfirmButton

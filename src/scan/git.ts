@@ -1,0 +1,129 @@
+// Running git plumbing: whole outputs for small answers, streams for the big ones.
+import { spawn } from "node:child_process";
+import { EnvironmentError } from "../domain/errors.js";
+
+export interface GitResult {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export function git(cwd: string, args: string[], input?: string | Buffer): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    let err = "";
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
+    child.on("error", (e) =>
+      reject(
+        new EnvironmentError(
+          "GIT_MISSING",
+          `could not run git (${(e as NodeJS.ErrnoException).code ?? e.message})`,
+          "Install git (apt-get install -y git) and make sure it is on PATH.",
+        ),
+      ),
+    );
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: err }));
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(input ?? "");
+  });
+}
+
+export async function gitOk(cwd: string, args: string[], input?: string | Buffer): Promise<Buffer> {
+  const r = await git(cwd, args, input);
+  if (r.code !== 0) {
+    throw new EnvironmentError(
+      "GIT_FAILED",
+      `git ${args[0] ?? ""} failed in ${cwd}: ${r.stderr.trim().split("\n")[0] ?? "exit " + String(r.code)}`,
+      "Run keywarden inside a git repository (or scan without --history/--staged).",
+    );
+  }
+  return r.stdout;
+}
+
+/** The repository's top folder, or null when `dir` is not inside a work tree. */
+export async function repoRoot(dir: string): Promise<string | null> {
+  try {
+    const r = await git(dir, ["rev-parse", "--show-toplevel"]);
+    return r.code === 0 ? r.stdout.toString("utf8").trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Splits NUL-terminated git output into strings. */
+export function nulList(b: Buffer): string[] {
+  return b
+    .toString("utf8")
+    .split("\0")
+    .filter((s) => s !== "");
+}
+
+export interface Blob {
+  sha: string;
+  data: Buffer;
+}
+
+/**
+ * `git cat-file --batch` over a list of object names, calling `onBlob` for each as it streams
+ * in (the process reads while we parse, so memory stays at about one blob).
+ */
+export function catFileBatch(
+  cwd: string,
+  names: string[],
+  onBlob: (b: Blob, index: number) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", ["cat-file", "--batch"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+    let buf: Buffer = Buffer.alloc(0);
+    let want = -1; // bytes of content (+1 newline) still expected for the current object
+    let sha = "";
+    let index = 0;
+    let err = "";
+    child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
+    child.stdout.on("data", (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      for (;;) {
+        if (want < 0) {
+          const nl = buf.indexOf(10);
+          if (nl < 0) return;
+          const header = buf.toString("latin1", 0, nl);
+          buf = buf.subarray(nl + 1);
+          const parts = header.split(" ");
+          if (parts[1] === "missing" || parts.length < 3) {
+            index++;
+            continue;
+          }
+          sha = parts[0] ?? "";
+          want = Number(parts[2]) + 1;
+        }
+        if (buf.length < want) return;
+        onBlob({ sha, data: buf.subarray(0, want - 1) }, index++);
+        buf = buf.subarray(want);
+        want = -1;
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else reject(new EnvironmentError("GIT_FAILED", `git cat-file failed: ${err.trim()}`, "Check the repository with git fsck."));
+    });
+    child.stdin.on("error", () => undefined);
+    // Write in chunks, honouring backpressure, while stdout is being read.
+    let i = 0;
+    const pump = () => {
+      while (i < names.length) {
+        const end = Math.min(i + 2000, names.length);
+        const ok = child.stdin.write(names.slice(i, end).join("\n") + "\n");
+        i = end;
+        if (!ok) {
+          child.stdin.once("drain", pump);
+          return;
+        }
+      }
+      child.stdin.end();
+    };
+    pump();
+  });
+}

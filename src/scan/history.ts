@@ -1,0 +1,157 @@
+// Every blob of every commit, once: `git rev-list --all --objects` names each distinct blob with
+// a path, `git cat-file --batch` streams their contents, the detector reads each once. Only for
+// blobs with findings do we then walk `git log --raw` (oldest first) to find the first commit
+// that added them, and `git ls-tree -r HEAD` to say whether HEAD still has them.
+import { catFileBatch, git, gitOk } from "./git.js";
+import { hasBinaryExtension, isBinary, scanBuffer } from "./file-scan.js";
+import type { Located } from "./types.js";
+
+export interface HistoryResult {
+  findings: Located[];
+  blobs: number;
+  bytes: number;
+  skipped: { binary: number; large: number; symlinks: number };
+}
+
+interface BlobHit {
+  blob: string;
+  path: string;
+  kind: Located["kind"];
+  value: string;
+  keyId: string | null;
+  line: number;
+  column: number;
+}
+
+export async function scanHistory(
+  repo: string,
+  opts: { maxBytes: number; onProgress?: (blobs: number, bytes: number) => void },
+): Promise<HistoryResult> {
+  const listed = await gitOk(repo, [
+    "rev-list",
+    "--all",
+    "--objects",
+    "--filter=object:type=blob",
+    `--filter=blob:limit=${opts.maxBytes + 1}`,
+  ]);
+  const names: string[] = [];
+  const pathOf = new Map<string, string>();
+  const text = listed.toString("utf8");
+  let start = 0;
+  const skipped = { binary: 0, large: 0, symlinks: 0 };
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    const sp = text.indexOf(" ", start);
+    // Commits print without a path; blobs print "<sha> <path>".
+    if (sp > 0 && sp < end) {
+      const sha = text.slice(start, sp);
+      const path = text.slice(sp + 1, end);
+      if (hasBinaryExtension(path)) skipped.binary++;
+      else {
+        names.push(sha);
+        pathOf.set(sha, path);
+      }
+    }
+    start = end + 1;
+  }
+  const hits: BlobHit[] = [];
+  let blobs = 0;
+  let bytes = 0;
+  await catFileBatch(repo, names, ({ sha, data }) => {
+    blobs++;
+    bytes += data.length;
+    if (blobs % 2000 === 0) opts.onProgress?.(blobs, bytes);
+    if (isBinary(data.subarray(0, 8192))) {
+      skipped.binary++;
+      return;
+    }
+    for (const f of scanBuffer(data)) hits.push({ ...f, blob: sha, path: pathOf.get(sha) ?? "" });
+  });
+  if (hits.length === 0) return { findings: [], blobs, bytes, skipped };
+
+  const firstAdded = await firstCommits(repo, new Set(hits.map((h) => h.blob)));
+  const inHead = await headBlobs(repo);
+  // One finding per secret: the earliest commit among the blobs that contain it.
+  const bySecret = new Map<string, { hit: BlobHit; order: number }[]>();
+  for (const h of hits) {
+    const k = `${h.kind}\0${h.value}`;
+    const order = firstAdded.get(h.blob)?.order ?? Number.MAX_SAFE_INTEGER;
+    bySecret.set(k, [...(bySecret.get(k) ?? []), { hit: h, order }]);
+  }
+  const findings: Located[] = [];
+  for (const list of bySecret.values()) {
+    list.sort((a, b) => a.order - b.order);
+    const first = list[0];
+    if (!first) continue;
+    const c = firstAdded.get(first.hit.blob);
+    findings.push({
+      kind: first.hit.kind,
+      value: first.hit.value,
+      keyId: first.hit.keyId,
+      path: c?.path ?? first.hit.path,
+      line: first.hit.line,
+      column: first.hit.column,
+      commit: c?.commit ?? null,
+      author: c?.author ?? null,
+      date: c?.date ? new Date(c.date).toISOString() : null,
+      inHead: list.some((x) => inHead.has(x.hit.blob)),
+    });
+  }
+  return { findings, blobs, bytes, skipped };
+}
+
+interface Introduced {
+  commit: string;
+  author: string;
+  date: string;
+  path: string;
+  order: number;
+}
+
+/** The first commit (oldest first over all refs) whose diff adds each of `wanted`. */
+async function firstCommits(repo: string, wanted: Set<string>): Promise<Map<string, Introduced>> {
+  const out = await gitOk(repo, [
+    "log",
+    "--all",
+    "--reverse",
+    "--raw",
+    "--no-abbrev",
+    "--no-renames",
+    "--root",
+    "-c",
+    "--format=%x01%H%x00%an <%ae>%x00%aI",
+  ]);
+  const found = new Map<string, Introduced>();
+  let commit = "";
+  let author = "";
+  let date = "";
+  let order = 0;
+  for (const line of out.toString("utf8").split("\n")) {
+    if (line.startsWith("\x01")) {
+      [commit = "", author = "", date = ""] = line.slice(1).split("\0");
+      order++;
+      continue;
+    }
+    if (!line.startsWith(":")) continue;
+    // ":100644 100644 <old> <new> M\tpath" (merges, with -c: one more mode and sha per parent)
+    const tab = line.indexOf("\t");
+    const fields = line.slice(1, tab).split(" ");
+    const status = fields[fields.length - 1] ?? "";
+    const sha = fields[fields.length - 2] ?? "";
+    if (status.startsWith("D") || !wanted.has(sha) || found.has(sha)) continue;
+    found.set(sha, { commit, author, date, path: line.slice(tab + 1), order });
+  }
+  return found;
+}
+
+async function headBlobs(repo: string): Promise<Set<string>> {
+  const r = await git(repo, ["ls-tree", "-r", "-z", "HEAD"]);
+  const set = new Set<string>();
+  if (r.code !== 0) return set; // no HEAD yet (empty repository)
+  for (const entry of r.stdout.toString("utf8").split("\0")) {
+    const parts = entry.split(/\s+/);
+    if (parts[1] === "blob" && parts[2]) set.add(parts[2]);
+  }
+  return set;
+}

@@ -1,0 +1,286 @@
+// The dashboard end to end in real headless Chromium (Debian's, through playwright-core): `keywarden
+// serve --allow-actions` against a seeded emulator and a temp store; enter the token, see the
+// seeded findings, open a key, start and advance a rotation; a screenshot of every page goes to
+// test-artifacts/dashboard/. Any console error on the page (a CSP violation included) fails it.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { demoAccount } from "../../src/emulator/demo-account.js";
+import { openStore } from "../../src/store/open.js";
+import { DUMMY_CREDENTIALS, REGION, useEmulator } from "../emulator/harness.js";
+import { REPO_ROOT } from "../helpers/cli.js";
+import { startServe, type Served } from "./serve.js";
+
+const emu = useEmulator();
+const SHOTS = join(REPO_ROOT, "test-artifacts", "dashboard");
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let served: Served;
+let context: BrowserContext;
+let page: Page;
+let home = "";
+const consoleErrors: string[] = [];
+
+/** `npm ci` builds the dashboard (prepare); a fresh checkout may not have yet. */
+function ensureDashboardBuilt(): void {
+  if (existsSync(join(REPO_ROOT, "dist", "dashboard", "index.html"))) return;
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, "node_modules", "vite", "bin", "vite.js"), "build"],
+    {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+    },
+  );
+  if (r.status !== 0) throw new Error(`vite build failed:\n${r.stderr}`);
+}
+
+async function seedRecords(env: Record<string, string>): Promise<void> {
+  const store = await openStore({ env });
+  try {
+    const at = new Date().toISOString();
+    await store.putRecord({
+      kind: "incident",
+      id: "inc-e2e-1",
+      subject: "AKIAIOSFODNN7EXAMPLE",
+      data: {
+        schemaVersion: 1,
+        incidentId: "inc-e2e-1",
+        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+        userName: "mallory",
+        accountId: "123456789012",
+        startedAt: at,
+        containment: {
+          deactivated: true,
+          quarantinePolicyArn: null,
+          secondsToContain: 2,
+          dryRun: false,
+          containedAt: at,
+        },
+        events: [],
+        suspicious: [
+          {
+            category: "iam-persistence",
+            eventName: "CreateUser",
+            eventTime: at,
+            sourceIPAddress: "203.0.113.9",
+            region: "us-east-1",
+            resources: [],
+            userAgent: null,
+            errorCode: null,
+            eventId: "e1",
+          },
+        ],
+        created: [],
+        checklist: [
+          { id: "deactivate", title: "Deactivate the key", status: "done", detail: "Done by keywarden." },
+        ],
+        sourceIPs: ["203.0.113.9"],
+      },
+    });
+    await store.putRecord({
+      kind: "scan-result",
+      id: "scan-e2e-1",
+      subject: "/srv/app",
+      data: {
+        schemaVersion: 1,
+        mode: "tree",
+        root: "/srv/app",
+        startedAt: at,
+        findings: [
+          {
+            kind: "access-key-id",
+            ruleId: "aws-access-key-id",
+            accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+            match: "AKIAIOSFODNN7EXAMPLE",
+            accountId: "123456789012",
+            path: "config/settings.py",
+            line: 12,
+            column: 5,
+            commit: null,
+            author: null,
+            date: null,
+            inHead: true,
+            owner: {
+              userName: "mallory",
+              userArn: "arn:aws:iam::123456789012:user/mallory",
+              lastUsedAt: null,
+            },
+            keyStatus: "Active",
+            severity: "critical",
+            fingerprint: "fp1",
+            advice: "Rotate the key, then remove it from the file.",
+          },
+        ],
+        stats: {
+          files: 40,
+          bytes: 1000,
+          blobs: 0,
+          durationMs: 12,
+          skipped: { binary: 0, large: 0, symlinks: 0 },
+          suppressed: 0,
+        },
+      },
+    });
+  } finally {
+    await store.close();
+  }
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  ensureDashboardBuilt();
+  await mkdir(SHOTS, { recursive: true });
+  const account = demoAccount(new Date());
+  await emu.client.bulkSeed({ users: account.users });
+  await emu.client.setRoot(account.root);
+  home = await mkdtemp(join(tmpdir(), "keywarden-e2e-"));
+  const env = {
+    KEYWARDEN_HOME: home,
+    AWS_ENDPOINT_URL: emu.endpoint,
+    AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
+    AWS_REGION: REGION,
+    KEYWARDEN_VERIFY_ATTEMPTS: "3",
+  };
+  await seedRecords(env);
+  served = await startServe(["--port", "0", "--allow-actions"], env);
+  context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), "keywarden-chromium-")), {
+    executablePath: "/usr/bin/chromium",
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
+  page.on("pageerror", (e) => consoleErrors.push(e.message));
+}, 120_000);
+
+afterAll(async () => {
+  await context.close();
+  await served.stop();
+});
+
+it("walks the dashboard: token, findings, a key, a rotation started and advanced", async () => {
+  expect(served.token).not.toBeNull();
+  expect(served.stderr()).toMatch(/audit saved \(\d+ keys\)/);
+  await page.goto(served.url);
+  await page.getByLabel("Access token").fill(served.token ?? "");
+  await shot("01-token");
+  await page.getByRole("button", { name: "Open the dashboard" }).click();
+
+  // Overview: the seeded account's findings by severity, the age histogram, keys due soon.
+  const cards = page.getByTestId("severity-counts");
+  await expect.poll(() => cards.textContent()).toMatch(/\d+critical\d+high/);
+  const high = Number(await page.locator(".sev-card.sev-high .count").textContent());
+  expect(high).toBeGreaterThan(0);
+  expect(await page.locator("svg.histogram rect.bar-active").count()).toBe(6);
+  await expect.poll(() => page.locator("main").textContent()).toContain("svc-terraform");
+  await shot("02-overview");
+
+  // Keys: sortable and filterable; the seeded stale key is there with its finding.
+  await page.getByRole("link", { name: "Keys", exact: true }).click();
+  await page.getByLabel("Filter keys").fill("svc-legacy");
+  await expect.poll(() => page.locator("table.keys tbody tr").count()).toBe(1);
+  await page.getByLabel("Filter keys").fill("");
+  await page.getByRole("button", { name: /^User/ }).click();
+  const firstUser = await page.locator("table.keys tbody tr td").first().textContent();
+  expect(firstUser).toBe("alice");
+  await page.getByRole("button", { name: /^Age \(days\)/ }).click();
+  await page.getByRole("button", { name: /^Age \(days\)/ }).click();
+  expect(await page.locator("table.keys tbody tr td").first().textContent()).toBe("svc-legacy-ftp");
+  await shot("03-keys");
+
+  // One key: its last use, findings and timeline.
+  await page.locator("table.keys tbody tr").first().getByRole("link").click();
+  await expect.poll(() => page.getByTestId("last-used").textContent()).toMatch(/s3 in us-east-1/);
+  const main = page.locator("main");
+  expect(await main.textContent()).toMatch(/access-key-rotation|access-key-unused/);
+  expect(await page.locator("ol.timeline li").count()).toBeGreaterThanOrEqual(3);
+  await shot("04-key");
+
+  // Rotations: start one for svc-backup into a dotenv file, confirm in the dialog.
+  await page.getByRole("link", { name: "Rotations" }).click();
+  await page.getByLabel("User").selectOption("svc-backup");
+  const envFile = join(home, "svc-backup.env");
+  await page.getByLabel("New secret goes to").fill(`dotenv:${envFile}`);
+  await page.getByLabel("Observe").fill("0");
+  await page.getByLabel("Soak").fill("7d");
+  await shot("05-rotations-start");
+  await page.getByRole("button", { name: "Start rotation" }).click();
+  await page.locator("dialog[open] button[data-confirm]").click();
+  await page.waitForURL(/#\/rotations\/rot-/);
+  await expect.poll(() => page.getByTestId("next-step").textContent()).toBe("Next: deactivate, due now");
+  expect(await readFile(envFile, "utf8")).toMatch(/AWS_ACCESS_KEY_ID=AKIA/);
+  await shot("06-rotation-started");
+
+  // Advance: the old key is deactivated and the job waits out its soak.
+  await page.getByRole("button", { name: "Advance" }).click();
+  expect(await page.locator("dialog[open]").textContent()).toMatch(
+    /Deactivate the old key AKIA\*+\w{4} of svc-backup\?/,
+  );
+  await shot("07-rotation-confirm");
+  await page.locator("dialog[open] button[data-confirm]").click();
+  await expect
+    .poll(() => page.getByTestId("next-step").textContent())
+    .toMatch(/^Next: soak, due .* \(in 7 d\)$/);
+  expect(await page.locator("main").textContent()).toContain("deactivated-old-key");
+  // Nothing is due for 7 days: Advance waits; Roll back puts the old key back.
+  expect(await page.getByRole("button", { name: "Advance" }).isDisabled()).toBe(true);
+  await shot("08-rotation-advanced");
+
+  await page.getByRole("link", { name: "Rotations" }).click();
+  await expect.poll(() => page.locator(".card.job").count()).toBe(1);
+  expect(await page.locator(".card.job .badge").textContent()).toBe("waiting");
+  await shot("09-rotations");
+
+  await page.locator(".card.job h2 a").click();
+  await page.getByRole("button", { name: "Roll back" }).click();
+  await page.locator("dialog[open] button[data-confirm]").click();
+  await expect.poll(() => page.getByTestId("next-step").textContent()).toMatch(/^Rolled back/);
+  expect(await page.getByRole("button", { name: "Advance" }).count()).toBe(0);
+  await shot("09b-rotation-rolled-back");
+
+  // Incidents and scan results, from the store.
+  await page.getByRole("link", { name: "Incidents" }).click();
+  await page.getByRole("link", { name: "inc-e2e-1" }).click();
+  await expect.poll(() => page.locator("main").textContent()).toContain("203.0.113.9");
+  await shot("10-incident");
+  await page.getByRole("link", { name: "Scan results" }).click();
+  await expect.poll(() => page.locator("main").textContent()).toContain("/srv/app");
+  await shot("11-scans");
+  await page.getByRole("link", { name: "/srv/app" }).click();
+  await expect.poll(() => page.locator("main").textContent()).toContain("config/settings.py:12");
+  await shot("12-scan");
+
+  // Dark theme follows the system.
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.getByRole("link", { name: "Overview" }).click();
+  await expect.poll(() => cards.textContent()).toMatch(/critical/);
+  // A string: the test's tsconfig has no DOM types.
+  const bg = await page.evaluate<string>("getComputedStyle(document.body).backgroundColor");
+  expect(bg).toBe("rgb(13, 17, 23)");
+  await shot("13-overview-dark");
+
+  expect(consoleErrors).toEqual([]);
+  // The listener does see the page's errors: this check is not vacuous.
+  await page.evaluate("console.error('probe')");
+  await expect.poll(() => consoleErrors).toEqual(["probe"]);
+}, 120_000);
