@@ -26,14 +26,24 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
       parseChoice("--format", ["table", "json"] as const),
       "table",
     )
-    .action((flags) => {
-      const t = DEFAULT_THRESHOLDS;
+    .option(
+      "-c, --config <path>",
+      "apply this policy file's thresholds (default: ./keywarden.yaml when present)",
+    )
+    .action(async (flags) => {
+      // The policy file, when there is one, sets the thresholds and timelines shown.
+      const { policyForRules } = await import("../../policy/rules-view.js");
+      const policy = await policyForRules(io.cwd, flags.config);
+      const t = policy?.thresholds ?? DEFAULT_THRESHOLDS;
       if (flags.format === "json") {
         const rules = ALL_RULES.map((r) => ({
           ...r.meta,
           effectiveThresholds: Object.fromEntries(r.meta.thresholds.map((k) => [k, t[k]])),
+          ...(policy ? policy.ruleView(r.meta.id) : {}),
         }));
-        io.stdout.write(`${JSON.stringify({ schemaVersion: 1, rules }, null, 2)}\n`);
+        io.stdout.write(
+          `${JSON.stringify({ schemaVersion: 1, policyFile: policy?.file ?? null, rules }, null, 2)}\n`,
+        );
       } else {
         const rows = [["RULE", "SEVERITY", "CIS v3.0", "SECURITY HUB", "THRESHOLDS"]];
         rows.push(
@@ -42,9 +52,10 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
             r.meta.severity,
             r.meta.cis.v3 ? `CIS ${r.meta.cis.v3}` : "-",
             r.meta.securityHub.join(",") || "-",
-            describeThresholds(r.meta, t),
+            describeThresholds(r.meta, t) + (policy ? policy.describe(r.meta.id) : ""),
           ]),
         );
+        if (policy) io.stdout.write(`Thresholds and timelines from ${policy.file}\n`);
         const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
         for (const row of rows) {
           io.stdout.write(`${row.map((c, i) => (i < 4 ? c.padEnd(widths[i] ?? 0) : c)).join("  ")}\n`);
