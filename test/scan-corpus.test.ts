@@ -7,7 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fingerprintOf } from "../src/scan/finalize.js";
 import { runScan, DEFAULT_MAX_BYTES, type ScanOptions } from "../src/scan/run.js";
 import type { ScanReport } from "../src/scan/types.js";
-import { lookalikeCorpus, makeKeyId, makeRng, makeSecret, plantedCorpus, type Planted } from "./fixtures/scan/corpus.js";
+import {
+  lookalikeCorpus,
+  makeKeyId,
+  makeRng,
+  makeSecret,
+  plantedCorpus,
+  type Planted,
+} from "./fixtures/scan/corpus.js";
 import { commitAll, initRepo, writeCorpus } from "./fixtures/scan/repo.js";
 
 let dir: string;
@@ -18,7 +25,15 @@ let deleted: Planted[] = [];
 let firstCommit = "";
 
 function opts(mode: ScanOptions["mode"]): ScanOptions {
-  return { paths: [dir], cwd: dir, mode, maxBytes: DEFAULT_MAX_BYTES, baseline: null, join: null, clock: () => 0 };
+  return {
+    paths: [dir],
+    cwd: dir,
+    mode,
+    maxBytes: DEFAULT_MAX_BYTES,
+    baseline: null,
+    join: null,
+    clock: () => 0,
+  };
 }
 
 function expectAllFound(report: ScanReport, items: Planted[], checkLines: boolean): void {
@@ -40,7 +55,9 @@ beforeAll(async () => {
   const r2 = makeRng(7);
   const k = makeKeyId(r2);
   const s = makeSecret(r2);
-  await writeCorpus(dir, [{ path: "old/leaked.env", content: Buffer.from(`AWS_ACCESS_KEY_ID=${k}\nAWS_SECRET_ACCESS_KEY=${s}\n`) }]);
+  await writeCorpus(dir, [
+    { path: "old/leaked.env", content: Buffer.from(`AWS_ACCESS_KEY_ID=${k}\nAWS_SECRET_ACCESS_KEY=${s}\n`) },
+  ]);
   firstCommit = commitAll(dir, "add leaked env", "2023-05-01T10:00:00Z");
   deleted = [
     { kind: "access-key-id", value: k, path: "old/leaked.env", line: 1 },

@@ -44,7 +44,12 @@ function squeezeUtf16(buf: Buffer): Buffer {
 }
 
 export function scanFiles(root: string, paths: string[], maxBytes: number): FileBatchResult {
-  const res: FileBatchResult = { findings: [], files: 0, bytes: 0, skipped: { binary: 0, large: 0, symlinks: 0 } };
+  const res: FileBatchResult = {
+    findings: [],
+    files: 0,
+    bytes: 0,
+    skipped: { binary: 0, large: 0, symlinks: 0 },
+  };
   for (const rel of paths) {
     if (hasBinaryExtension(rel)) {
       res.skipped.binary++;

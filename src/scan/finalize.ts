@@ -39,9 +39,11 @@ const SEVERITY: Record<FindingKind, Record<ScanKeyStatus, Severity>> = {
 export type ScanWhere = "tree" | "history" | "staged";
 
 const REMOVE: Record<ScanWhere, string> = {
-  history: "Remove it from history (git filter-repo --replace-text), force-push, and ask collaborators to re-clone.",
+  history:
+    "Remove it from history (git filter-repo --replace-text), force-push, and ask collaborators to re-clone.",
   tree: "Remove it from the file and keep credentials in a secrets store or the AWS credentials file.",
-  staged: "Take it out of the change before committing, and load credentials from the environment or a profile.",
+  staged:
+    "Take it out of the change before committing, and load credentials from the environment or a profile.",
 };
 
 function advice(kind: FindingKind, keyId: string | null, facts: KeyFacts, where: ScanWhere): string {
@@ -57,7 +59,8 @@ function advice(kind: FindingKind, keyId: string | null, facts: KeyFacts, where:
   if (facts.status === "Inactive") {
     return `The key is inactive: delete it (\`aws iam delete-access-key --access-key-id ${keyId} --user-name ${facts.owner?.userName ?? "USER"}\`). ${rewrite}`;
   }
-  if (facts.status === "NotFound") return `The key no longer exists in its account, so it is dead. ${rewrite}`;
+  if (facts.status === "NotFound")
+    return `The key no longer exists in its account, so it is dead. ${rewrite}`;
   return `Owner unknown: run the scan with credentials for account ${accountIdOfKeyId(keyId) ?? "(unknown)"} (or --verify) to see whether the key is active; if it is, \`keywarden respond ${maskKeyId(keyId)}\` with the whole id. ${rewrite}`;
 }
 

@@ -39,7 +39,11 @@ export interface InstallResult {
   backup: string | null;
 }
 
-export async function installHook(repoDir: string, command: string[], force: boolean): Promise<InstallResult> {
+export async function installHook(
+  repoDir: string,
+  command: string[],
+  force: boolean,
+): Promise<InstallResult> {
   // --git-path honours core.hooksPath and worktrees.
   const rel = (await gitOk(repoDir, ["rev-parse", "--git-path", "hooks"])).toString("utf8").trim();
   const hooks = isAbsolute(rel) ? rel : join(repoDir, rel);

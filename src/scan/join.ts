@@ -56,7 +56,11 @@ export async function joinOwners(keyIds: string[], ports: JoinPorts): Promise<Jo
       return {
         status: rec.status,
         accountId: rec.accountId,
-        owner: { userName: rec.userName, userArn: rec.userArn, lastUsedAt: rec.lastUsedAt?.toISOString() ?? null },
+        owner: {
+          userName: rec.userName,
+          userArn: rec.userArn,
+          lastUsedAt: rec.lastUsedAt?.toISOString() ?? null,
+        },
       };
     }
     const inAccount = account ?? accountIdOfKeyId(keyId);

@@ -30,7 +30,6 @@ export function isCredentialKeyId(id: string): boolean {
   return id.startsWith("AKIA") || id.startsWith("ASIA") || id.startsWith("A3T");
 }
 
-
 const B64 = "A-Za-z0-9/+";
 /** A 40-character base64 run that is not part of a longer one. */
 export const SECRET_RUN_RE = new RegExp(`(?<![${B64}])[${B64}]{40}(?![${B64}=])`, "g");
@@ -67,7 +66,11 @@ export const TOKEN_BODY_RE = new RegExp(`[${B64}]{96,}={0,2}`, "y");
 
 export function isBase64Char(code: number): boolean {
   return (
-    (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || code === 43 || code === 47
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    (code >= 48 && code <= 57) ||
+    code === 43 ||
+    code === 47
   );
 }
 
@@ -146,10 +149,10 @@ export function keyIdForAccount(prefix: string, accountId: string, random: () =>
   let bits = (sixBytes << 2n) | BigInt(Math.floor(random() * 4));
   let head = "";
   for (let i = 0; i < 10; i++) {
-    head = BASE32[Number(bits & 31n)] + head;
+    head = BASE32.charAt(Number(bits & 31n)) + head;
     bits >>= 5n;
   }
   let tail = "";
-  for (let i = 0; i < 6; i++) tail += BASE32[Math.floor(random() * 32)];
+  for (let i = 0; i < 6; i++) tail += BASE32.charAt(Math.floor(random() * 32));
   return prefix + head + tail;
 }

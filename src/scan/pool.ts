@@ -39,7 +39,12 @@ export async function scanPaths(
   paths: string[],
   opts: { maxBytes: number; threads?: number; onProgress?: (files: number, bytes: number) => void },
 ): Promise<FileBatchResult> {
-  const total: FileBatchResult = { findings: [], files: 0, bytes: 0, skipped: { binary: 0, large: 0, symlinks: 0 } };
+  const total: FileBatchResult = {
+    findings: [],
+    files: 0,
+    bytes: 0,
+    skipped: { binary: 0, large: 0, symlinks: 0 },
+  };
   const spawn = startWorker();
   const threads = opts.threads ?? availableParallelism();
   if (spawn === null || threads <= 0 || paths.length < IN_PROCESS_BELOW) {

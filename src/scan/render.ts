@@ -65,7 +65,9 @@ export function toTable(report: ScanReport): string {
     lines.push(`         ${key}${account}match ${f.match}  owner ${ownerText(f)}`);
     if (f.commit) {
       const head = f.inHead ? "still in HEAD" : "not in HEAD";
-      lines.push(`         first in ${f.commit.slice(0, 10)} by ${f.author ?? "?"} on ${f.date ?? "?"} (${head})`);
+      lines.push(
+        `         first in ${f.commit.slice(0, 10)} by ${f.author ?? "?"} on ${f.date ?? "?"} (${head})`,
+      );
     }
     lines.push(`         next: ${f.advice}`, "");
   }
@@ -93,7 +95,7 @@ export function toMarkdown(report: ScanReport): string {
     out.push("");
   }
   if (report.joinNote) out.push(`> ${report.joinNote}`, "");
-  return `${out.join("\n")}`;
+  return out.join("\n");
 }
 
 const SARIF_LEVEL: Record<Severity, "error" | "warning" | "note"> = {
@@ -136,7 +138,10 @@ export function toSarif(report: ScanReport, toolVersion: string): object {
                 text: "Contain an active key with `keywarden respond KEY`, remove the value, and rewrite history if it was committed.",
               },
               defaultConfiguration: { level: k === "access-key-id" ? "warning" : "error" },
-              properties: { tags: ["security", "secrets", "aws"], "security-severity": k === "access-key-id" ? "5.5" : "9.5" },
+              properties: {
+                tags: ["security", "secrets", "aws"],
+                "security-severity": k === "access-key-id" ? "5.5" : "9.5",
+              },
             })),
           },
         },

@@ -62,7 +62,8 @@ async function collectTree(opts: ScanOptions): Promise<Collected> {
     const r = await scanPaths(dir, paths, {
       maxBytes: opts.maxBytes,
       threads: opts.threads,
-      onProgress: (files, bytes) => opts.onProgress?.(`Scanned ${files} files, ${(bytes / 1e6).toFixed(0)} MB`),
+      onProgress: (files, bytes) =>
+        opts.onProgress?.(`Scanned ${files} files, ${(bytes / 1e6).toFixed(0)} MB`),
     });
     stats.files += r.files;
     stats.bytes += r.bytes;
@@ -100,13 +101,22 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     opts.onProgress?.("Reading every blob of every commit");
     const r = await scanHistory(repo, {
       maxBytes: opts.maxBytes,
-      onProgress: (blobs, bytes) => opts.onProgress?.(`Scanned ${blobs} blobs, ${(bytes / 1e6).toFixed(0)} MB`),
+      onProgress: (blobs, bytes) =>
+        opts.onProgress?.(`Scanned ${blobs} blobs, ${(bytes / 1e6).toFixed(0)} MB`),
     });
-    collected = { located: r.findings, stats: { files: 0, bytes: r.bytes, blobs: r.blobs, skipped: r.skipped }, base: repo };
+    collected = {
+      located: r.findings,
+      stats: { files: 0, bytes: r.bytes, blobs: r.blobs, skipped: r.skipped },
+      base: repo,
+    };
   } else {
     const repo = await repoOf(opts);
     const r = await scanStaged(repo, { maxBytes: opts.maxBytes });
-    collected = { located: r.findings, stats: { files: r.files, bytes: r.bytes, blobs: 0, skipped: r.skipped }, base: repo };
+    collected = {
+      located: r.findings,
+      stats: { files: r.files, bytes: r.bytes, blobs: 0, skipped: r.skipped },
+      base: repo,
+    };
   }
 
   const sup = await loadSuppressions(

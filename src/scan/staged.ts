@@ -36,7 +36,12 @@ export async function scanStaged(repo: string, opts: { maxBytes: number }): Prom
   const paths = nulList(
     await gitOk(repo, ["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--no-renames"]),
   );
-  const res: StagedResult = { findings: [], files: 0, bytes: 0, skipped: { binary: 0, large: 0, symlinks: 0 } };
+  const res: StagedResult = {
+    findings: [],
+    files: 0,
+    bytes: 0,
+    skipped: { binary: 0, large: 0, symlinks: 0 },
+  };
   if (paths.length === 0) return res;
   const diff = await gitOk(repo, [
     "-c",

@@ -24,7 +24,10 @@ export function parseIgnoreFile(text: string): Suppressions {
   return { paths: parseIgnore(patterns.join("\n")), fingerprints };
 }
 
-export async function loadSuppressions(ignoreFile: string | null, baseline: string | null): Promise<Suppressions> {
+export async function loadSuppressions(
+  ignoreFile: string | null,
+  baseline: string | null,
+): Promise<Suppressions> {
   const s: Suppressions = { paths: [], fingerprints: new Set() };
   if (ignoreFile !== null) {
     try {

@@ -19,7 +19,9 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
   const hook = program.command("hook").description("Git hooks that keep AWS keys out of commits");
   hook
     .command("install")
-    .description("Install a git pre-commit hook that runs `keywarden scan --staged` and blocks commits adding keys")
+    .description(
+      "Install a git pre-commit hook that runs `keywarden scan --staged` and blocks commits adding keys",
+    )
     .argument("[repo]", "a folder inside the repository (default: the current folder)")
     .option("--force", "replace another tool's pre-commit hook (kept as pre-commit.keywarden-backup)")
     .option("--command <cmd>", "how the hook starts keywarden (default: the way you started it now)")
@@ -42,14 +44,20 @@ Exit codes: 0 installed, 2 usage, 6 not a git repository, 7 another hook is ther
       const dir = resolve(io.cwd, repo ?? ".");
       const root = await repoRoot(dir);
       if (root === null) {
-        throw new UsageError(`${dir} is not inside a git repository`, "Run it inside the repository to protect (git init first).");
+        throw new UsageError(
+          `${dir} is not inside a git repository`,
+          "Run it inside the repository to protect (git init first).",
+        );
       }
-      const command = flags.command !== undefined ? flags.command.split(/\s+/).filter(Boolean) : selfCommand();
+      const command =
+        flags.command !== undefined ? flags.command.split(/\s+/).filter(Boolean) : selfCommand();
       if (command.length === 0) throw new UsageError("--command is empty", "Pass e.g. --command keywarden.");
       const r = await installHook(root, command, flags.force === true);
       io.stdout.write(`keywarden: pre-commit hook ${r.action}: ${r.path}\n`);
       if (r.backup) io.stdout.write(`keywarden: the previous hook is kept as ${r.backup}\n`);
-      io.stdout.write(`\nUsing the pre-commit framework instead? Add this:\n\n${PRE_COMMIT_FRAMEWORK_SNIPPET}`);
+      io.stdout.write(
+        `\nUsing the pre-commit framework instead? Add this:\n\n${PRE_COMMIT_FRAMEWORK_SNIPPET}`,
+      );
       exit(0);
     });
 }

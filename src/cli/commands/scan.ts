@@ -54,7 +54,10 @@ function addScanOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
         .argParser(parseChoice("--fail-on", FAIL_ON))
         .default("medium"),
     )
-    .option("--baseline <file>", "a previous `scan --format json` report: its findings are not reported again")
+    .option(
+      "--baseline <file>",
+      "a previous `scan --format json` report: its findings are not reported again",
+    )
     .option("--no-ignore-file", "do not read .keywardenignore at the scan root")
     .option(
       "--max-file-mb <n>",
@@ -62,7 +65,11 @@ function addScanOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
       parseIntFlag("--max-file-mb", 1, 4096),
       10,
     )
-    .option("--threads <n>", "worker threads for the file scan (default: one per core)", parseIntFlag("--threads", 0, 64))
+    .option(
+      "--threads <n>",
+      "worker threads for the file scan (default: one per core)",
+      parseIntFlag("--threads", 0, 64),
+    )
     .option("--offline", "do not look up owners in AWS (no AWS calls at all)")
     .option("--verify", "also ask sts:GetAccessKeyInfo (with your credentials) which account each key is in")
     .option("--no-store", "do not keep the result in the keywarden store")
@@ -86,7 +93,12 @@ function joinPorts(flags: ScanFlags, io: CliIO): JoinPorts {
         import("../../aws/iam-inventory.js"),
         import("../../inventory/collect.js"),
       ]);
-      return collectInventory({ port: iamInventoryPort(s), now: new Date(), unusedDays: 45, lastUsed: "report" });
+      return collectInventory({
+        port: iamInventoryPort(s),
+        now: new Date(),
+        unusedDays: 45,
+        lastUsed: "report",
+      });
     },
   };
   if (flags.verify) {
@@ -115,14 +127,23 @@ async function storeResult(io: CliIO, report: object, root: string, startedAt: s
 
 export async function executeScan(paths: string[], flags: ScanFlags, io: CliIO): Promise<number> {
   if (flags.history && flags.staged) {
-    throw new UsageError("--history and --staged cannot be combined", "Pass one of them (or neither for the files).");
+    throw new UsageError(
+      "--history and --staged cannot be combined",
+      "Pass one of them (or neither for the files).",
+    );
   }
   if (flags.offline && flags.verify) {
-    throw new UsageError("--offline and --verify cannot be combined", "--verify calls AWS; drop --offline to use it.");
+    throw new UsageError(
+      "--offline and --verify cannot be combined",
+      "--verify calls AWS; drop --offline to use it.",
+    );
   }
   const mode: ScanMode = flags.history ? "history" : flags.staged ? "staged" : "tree";
   if (mode !== "tree" && paths.length > 1) {
-    throw new UsageError(`--${mode} takes at most one folder (the repository)`, "Pass one folder inside the repository.");
+    throw new UsageError(
+      `--${mode} takes at most one folder (the repository)`,
+      "Pass one folder inside the repository.",
+    );
   }
   const [{ runScan }, { renderScan, toJson }] = await Promise.all([
     import("../../scan/run.js"),
