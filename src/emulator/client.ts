@@ -129,6 +129,38 @@ export interface CloudTrailEventSeed {
   Resources?: { ResourceType?: string; ResourceName?: string }[];
   /** The full CloudTrail record as a JSON string. */
   CloudTrailEvent?: string;
+  /**
+   * Seed-only (not part of AWS's answer): the region whose LookupEvents returns the event. Without
+   * it, the CloudTrailEvent record's awsRegion decides; with neither, every region returns it.
+   */
+  AwsRegion?: string;
+}
+
+/**
+ * The LookupEvents item AWS derives from a full CloudTrail record (the log-file shape), so a test
+ * seeds the same record it would write to a log file fixture.
+ */
+export function lookupItemOf(record: Record<string, unknown>): CloudTrailEventSeed {
+  const identity = (record.userIdentity ?? {}) as { accessKeyId?: string; userName?: string };
+  const resources = Array.isArray(record.resources)
+    ? (record.resources as { type?: string; ARN?: string }[]).map((r) => ({
+        ResourceType: r.type,
+        ResourceName: r.ARN,
+      }))
+    : [];
+  const readOnly = record.readOnly;
+  const text = (v: unknown): string => (typeof v === "string" ? v : "");
+  return {
+    EventId: text(record.eventID),
+    EventName: text(record.eventName),
+    EventTime: text(record.eventTime),
+    EventSource: text(record.eventSource),
+    ...(identity.userName ? { Username: identity.userName } : {}),
+    ...(identity.accessKeyId ? { AccessKeyId: identity.accessKeyId } : {}),
+    ...(typeof readOnly === "boolean" ? { ReadOnly: readOnly ? ("true" as const) : ("false" as const) } : {}),
+    Resources: resources,
+    CloudTrailEvent: JSON.stringify(record),
+  };
 }
 
 export class EmulatorClient {

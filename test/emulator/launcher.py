@@ -607,6 +607,8 @@ def patch_credential_report():
 # list. EventTime may be an ISO string or epoch seconds. LookupEvents answers from it: lookup
 # attribute filter (EventId, EventName, ReadOnly, Username, EventSource, AccessKeyId,
 # ResourceType, ResourceName), StartTime/EndTime, newest first, MaxResults (<= 50) + NextToken.
+# Each region answers only its own events: the region the request was signed for must equal the
+# event's AwsRegion (or its CloudTrailEvent's awsRegion); events without a region answer everywhere.
 
 CT_LOCK = threading.Lock()
 CT_EVENTS = []
@@ -643,9 +645,37 @@ def _matches(event, key, value):
     return False
 
 
-def lookup_events(body):
+def _event_region(event):
+    """The region an event was recorded in: AwsRegion, else the CloudTrailEvent record's awsRegion."""
+    region = event.get("AwsRegion")
+    if region:
+        return region
+    raw = event.get("CloudTrailEvent")
+    if isinstance(raw, str):
+        try:
+            return json.loads(raw).get("awsRegion")
+        except (ValueError, AttributeError):
+            return None
+    return None
+
+
+def region_of_request(environ):
+    """The region a request was signed for (SigV4 credential scope), as AWS routes it."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    marker = "Credential="
+    if marker not in auth:
+        return None
+    scope = auth.split(marker, 1)[1].split(",", 1)[0].split("/")
+    return scope[2] if len(scope) >= 4 else None
+
+
+def lookup_events(body, region=None):
     with CT_LOCK:
         events = list(CT_EVENTS)
+    # CloudTrail keeps each region's events in that region: a lookup in us-east-1 does not return
+    # what happened in eu-west-1. Events with no region recorded are answered everywhere.
+    if region:
+        events = [e for e in events if _event_region(e) in (None, region)]
     for attr in body.get("LookupAttributes") or []:
         events = [e for e in events if _matches(e, attr.get("AttributeKey"), attr.get("AttributeValue"))]
     if body.get("StartTime") is not None:
@@ -728,7 +758,9 @@ class App:
         if environ.get("HTTP_X_AMZ_TARGET", "").endswith(".LookupEvents"):
             raw = Request(environ).get_data()
             body = json.loads(raw) if raw.strip() else {}
-            return json_response(lookup_events(body), content_type="application/x-amz-json-1.1")(
+            return json_response(
+                lookup_events(body, region_of_request(environ)), content_type="application/x-amz-json-1.1"
+            )(
                 environ, start_response
             )
         return self.moto(environ, start_response)

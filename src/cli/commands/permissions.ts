@@ -3,6 +3,7 @@ import { UsageError } from "../../domain/errors.js";
 import { DOCTOR_PERMISSIONS } from "../../credentials/doctor/ports.js";
 import { MFA_PERMISSIONS } from "../../credentials/mfa/ports.js";
 import { INVENTORY_PERMISSIONS } from "../../inventory/ports.js";
+import { REMEDIATE_PERMISSIONS, RESPOND_PERMISSIONS, TRAIL_PERMISSIONS } from "../../response/ports.js";
 import { ROTATION_PERMISSIONS, TARGET_PERMISSIONS } from "../../rotation/ports.js";
 import { ENFORCE_PERMISSIONS } from "../../policy/ports.js";
 import { SCAN_VERIFY_PERMISSIONS } from "../../scan/join.js";
@@ -18,6 +19,8 @@ export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   doctor: DOCTOR_PERMISSIONS,
   mfa: MFA_PERMISSIONS,
   rotate: [...ROTATION_PERMISSIONS, ...TARGET_PERMISSIONS.secretsmanager, ...TARGET_PERMISSIONS.ssm],
+  respond: [...RESPOND_PERMISSIONS, ...REMEDIATE_PERMISSIONS],
+  trail: TRAIL_PERMISSIONS,
   enforce: ENFORCE_PERMISSIONS,
   scan: [...INVENTORY_PERMISSIONS, ...SCAN_VERIFY_PERMISSIONS],
 };

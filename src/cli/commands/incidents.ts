@@ -1,0 +1,150 @@
+import { writeFile } from "node:fs/promises";
+import type { Command } from "@commander-js/extra-typings";
+import { UsageError } from "../../domain/errors.js";
+import { maskKeyId } from "../../domain/key-id.js";
+import type { IncidentReport } from "../../response/types.js";
+import type { StoredRecord } from "../../store/types.js";
+import { parseChoice } from "../errors.js";
+import type { CliIO } from "../io.js";
+
+// keywarden incidents: the incidents `respond` stored, listed, shown and rendered.
+
+function asReport(r: StoredRecord): IncidentReport {
+  return r.data as unknown as IncidentReport;
+}
+
+async function withStore<T>(
+  io: CliIO,
+  fn: (store: import("../../store/types.js").Store) => Promise<T>,
+): Promise<T> {
+  const { openStore } = await import("../rotation-wiring.js");
+  const store = await openStore(io);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function load(io: CliIO, id: string): Promise<IncidentReport> {
+  const rec = await withStore(io, (s) => s.getRecord("incident", id));
+  if (!rec) throw new UsageError(`there is no incident ${id}`, "List them with `keywarden incidents`.");
+  return asReport(rec);
+}
+
+function listRows(reports: IncidentReport[]): string {
+  const rows = [
+    [
+      "ID",
+      "KEY",
+      "USER",
+      "ACCOUNT",
+      "STARTED",
+      "CONTAINED IN",
+      "EVENTS",
+      "SUSPICIOUS",
+      "CREATED",
+      "OPEN ITEMS",
+    ],
+  ];
+  for (const r of reports) {
+    rows.push([
+      r.incidentId,
+      maskKeyId(r.accessKeyId),
+      r.userName,
+      r.accountId,
+      r.startedAt.slice(0, 19).replace("T", " ") + "Z",
+      r.containment.secondsToContain === null ? "-" : `${r.containment.secondsToContain} s`,
+      String(r.events.length),
+      String(r.suspicious.length),
+      String(r.created.length),
+      String(r.checklist.filter((c) => c.status === "open").length),
+    ]);
+  }
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((x) => (x[i] ?? "").length))) ?? [];
+  return `${rows
+    .map((x) =>
+      x
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
+}
+
+export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
+  const incidents = program
+    .command("incidents")
+    .description("Incidents recorded by `keywarden respond`: list, `show ID`, `report ID --format html`");
+  incidents
+    .command("list", { isDefault: true })
+    .description("List incidents, newest first (the default)")
+    .option("--key <access-key-id>", "only incidents about this key")
+    .option(
+      "--format <format>",
+      "table or json",
+      parseChoice("--format", ["table", "json"] as const),
+      "table",
+    )
+    .action(async (flags: { format: "table" | "json"; key?: string }) => {
+      const recs = await withStore(io, (s) =>
+        s.listRecords("incident", flags.key ? { subject: flags.key } : {}),
+      );
+      const reports = recs.map(asReport);
+      if (flags.format === "json") {
+        const summary = reports.map((r) => ({
+          incidentId: r.incidentId,
+          accessKeyId: r.accessKeyId,
+          userName: r.userName,
+          accountId: r.accountId,
+          startedAt: r.startedAt,
+          secondsToContain: r.containment.secondsToContain,
+          events: r.events.length,
+          suspicious: r.suspicious.length,
+          created: r.created.length,
+          openItems: r.checklist.filter((c) => c.status === "open").length,
+        }));
+        io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      } else if (reports.length === 0) {
+        io.stdout.write(
+          "No incidents recorded. `keywarden respond AKIA... --yes` contains a key and records one.\n",
+        );
+      } else {
+        io.stdout.write(listRows(reports));
+      }
+      exit(0);
+    });
+  incidents
+    .command("show")
+    .description("Print one incident's report (Markdown)")
+    .argument("<id>", "incident id, e.g. inc-20261121-093000-a1b2c3")
+    .action(async (id: string) => {
+      const { renderIncidentReport } = await import("../../response/render.js");
+      io.stdout.write(renderIncidentReport(await load(io, id), "markdown"));
+      exit(0);
+    });
+  incidents
+    .command("report")
+    .description("Render one incident's report as markdown, json or html")
+    .argument("<id>", "incident id")
+    .option(
+      "--format <format>",
+      "markdown, json or html",
+      parseChoice("--format", ["markdown", "json", "html"] as const),
+      "markdown",
+    )
+    .option("--out <file>", "write it to a file instead of stdout")
+    .addHelpText(
+      "after",
+      "\nExample:\n  keywarden incidents report inc-20261121-093000-a1b2c3 --format html --out incident.html",
+    )
+    .action(async (id: string, flags: { format: "markdown" | "json" | "html"; out?: string }) => {
+      const { renderIncidentReport } = await import("../../response/render.js");
+      const text = renderIncidentReport(await load(io, id), flags.format);
+      if (flags.out) {
+        await writeFile(flags.out, text, { mode: 0o600 });
+        io.stderr.write(`keywarden: wrote ${flags.out}\n`);
+      } else io.stdout.write(text);
+      exit(0);
+    });
+}

@@ -1,0 +1,281 @@
+import { randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import type { Command, CommandUnknownOpts } from "@commander-js/extra-typings";
+import { UsageError } from "../../domain/errors.js";
+import { maskKeyId } from "../../domain/key-id.js";
+import type { AwsSession } from "../../aws/session.js";
+import type { RegionalClients } from "../../aws/regional.js";
+import type { LookupPort, RemediationPort } from "../../response/ports.js";
+import type { IncidentReport } from "../../response/types.js";
+import { withAwsOptions } from "../aws-options.js";
+import { parseChoice } from "../errors.js";
+import type { CliIO } from "../io.js";
+
+// keywarden respond: contain a leaked key first, then investigate, sweep and report.
+
+export interface InvestigateFlags {
+  profile?: string;
+  region?: string;
+  endpointUrl?: string;
+  maxAttempts?: number;
+  since?: string;
+  logs?: string[];
+  regions?: string;
+  lookup?: boolean;
+}
+
+interface RespondFlags extends InvestigateFlags {
+  dryRun?: boolean;
+  yes?: boolean;
+  remediate?: boolean;
+  format: "markdown" | "json" | "html";
+  out?: string;
+}
+
+const RELATIVE = /^(\d+)([mhdw])$/;
+const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** --since: an ISO time, or a span back from now such as 36h or 7d. */
+export function parseSince(raw: string | undefined, now: Date): Date | null {
+  if (raw === undefined) return null;
+  const rel = RELATIVE.exec(raw.trim());
+  if (rel) return new Date(now.getTime() - Number(rel[1]) * (UNIT_MS[rel[2] ?? "d"] ?? 0));
+  const d = new Date(raw);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) {
+    throw new UsageError(
+      `--since "${raw}" is neither an ISO time nor a span like 36h or 7d`,
+      "Pass --since 2026-11-20T08:00:00Z or --since 2d.",
+    );
+  }
+  return d;
+}
+
+export function parseRegions(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = raw
+    .split(",")
+    .map((r) => r.trim())
+    .filter(Boolean);
+  const bad = list.find((r) => !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(r));
+  if (bad !== undefined || list.length === 0) {
+    throw new UsageError(
+      `--regions "${raw}" is not a comma-separated list of AWS regions`,
+      "Pass --regions us-east-1,eu-west-1.",
+    );
+  }
+  return list;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** Commander options shared by respond and trail. */
+export function withInvestigateOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
+  return cmd
+    .option(
+      "--logs <path>",
+      "also read the trail's log files (.json.gz/.json; a folder is walked); repeatable",
+      collect,
+    )
+    .option(
+      "--regions <list>",
+      "regions to ask LookupEvents (default: every enabled region, from ec2:DescribeRegions)",
+    )
+    .option("--no-lookup", "skip CloudTrail LookupEvents (only the --logs files)");
+}
+
+/** The session and AWS adapters the response verbs use. */
+export async function responseWiring(
+  flags: InvestigateFlags,
+  io: CliIO,
+): Promise<{ session: AwsSession; clients: RegionalClients; lookup: LookupPort }> {
+  const [{ awsTargetOf, sessionFor }, { regionalClients }, { lookupPort, REAL_PACING }] = await Promise.all([
+    import("../rotation-wiring.js"),
+    import("../../aws/regional.js"),
+    import("../../aws/cloudtrail.js"),
+  ]);
+  const session = await sessionFor(awsTargetOf(flags), io);
+  const clients = regionalClients(session, {
+    endpointUrl: flags.endpointUrl,
+    maxAttempts: flags.maxAttempts,
+  });
+  const lookup = lookupPort(session, clients, {
+    pacing: REAL_PACING,
+    warn: (line) => io.stderr.write(`keywarden: warning: ${line}\n`),
+  });
+  return { session, clients, lookup };
+}
+
+function newIncidentId(now: Date): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}Z$/, "")
+    .replace("T", "-");
+  return `inc-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+function combined(ports: RemediationPort[]): RemediationPort {
+  return {
+    supports: (r) => ports.some((p) => p.supports(r)),
+    remove: (r) => {
+      const p = ports.find((x) => x.supports(r));
+      if (!p) return Promise.reject(new Error(`keywarden does not remove ${r.type} resources`));
+      return p.remove(r);
+    },
+  };
+}
+
+async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO): Promise<number> {
+  const [{ respond, validateKeyId }, { duckDbLogReader }, { renderIncidentReport }, wiring, progressMod] =
+    await Promise.all([
+      import("../../response/respond.js"),
+      import("../../response/logs.js"),
+      import("../../response/render.js"),
+      import("../rotation-wiring.js"),
+      import("../progress.js"),
+    ]);
+  validateKeyId(accessKeyId);
+  const since = parseSince(flags.since, new Date());
+  const regions = parseRegions(flags.regions);
+  const dryRun = flags.dryRun === true;
+  if (flags.lookup === false && (flags.logs ?? []).length === 0) {
+    throw new UsageError("--no-lookup leaves nothing to investigate", "Pass --logs PATH with --no-lookup.");
+  }
+  // Containment is the point of the verb, but it changes AWS: a person says yes, or --yes does.
+  if (!dryRun && flags.yes !== true) {
+    if (!process.stdin.isTTY || io.stderr.isTTY !== true) {
+      throw new UsageError(
+        `respond deactivates ${maskKeyId(accessKeyId)} and quarantines its user, and there is no terminal to confirm it`,
+        "Pass --yes to contain now, or --dry-run to investigate without changing anything.",
+      );
+    }
+    const ok = await wiring.confirmer(
+      io,
+      false,
+    )(
+      `Contain ${maskKeyId(accessKeyId)} now (deactivate it and attach AWSCompromisedKeyQuarantineV3 to its user)?`,
+    );
+    if (!ok) {
+      io.stderr.write("keywarden: not confirmed; nothing changed.\n");
+      return 1;
+    }
+  }
+
+  const { session, clients, lookup } = await responseWiring(flags, io);
+  const [{ responseIamPort, iamRemediationPort }, { ec2RemediationPort }] = await Promise.all([
+    import("../../aws/iam-response.js"),
+    import("../../aws/ec2-response.js"),
+  ]);
+  const store = dryRun ? null : await wiring.openStore(io);
+  const progress = progressMod.startProgress(io, true, `investigating ${maskKeyId(accessKeyId)}`);
+  let report: IncidentReport;
+  try {
+    let remediation: RemediationPort | undefined;
+    report = await respond(
+      {
+        accessKeyId,
+        since,
+        logPaths: flags.logs ?? [],
+        dryRun,
+        remediate: flags.remediate === true,
+        regions,
+        lookup: flags.lookup !== false,
+      },
+      {
+        iam: {
+          ...responseIamPort(session),
+        },
+        lookup,
+        logs: duckDbLogReader(),
+        get remediation() {
+          return remediation;
+        },
+        now: () => new Date(),
+        newIncidentId,
+        log: (line) => {
+          io.stderr.write(`keywarden: ${line}\n`);
+        },
+        progress: (line) => {
+          progress.update(line);
+        },
+        save: async (r) => {
+          // The protected user is known only once containment found it.
+          remediation ??= combined([
+            iamRemediationPort(session, r.userName),
+            ec2RemediationPort(session, clients),
+          ]);
+          await store?.putRecord({
+            kind: "incident",
+            id: r.incidentId,
+            subject: r.accessKeyId,
+            data: r as unknown as Record<string, unknown>,
+          });
+        },
+        confirm: wiring.confirmer(io, flags.yes === true),
+      },
+    );
+  } finally {
+    progress.stop();
+    clients.destroy();
+    await store?.close();
+  }
+  const text = renderIncidentReport(report, flags.format);
+  if (flags.out) {
+    await writeFile(flags.out, text, { mode: 0o600 });
+    io.stderr.write(`keywarden: report written to ${flags.out}\n`);
+  } else {
+    io.stdout.write(text);
+  }
+  const c = report.containment;
+  io.stderr.write(
+    dryRun
+      ? `keywarden: dry run: nothing changed; ${report.events.length} event(s), ${report.suspicious.length} suspicious, ${report.created.length} created resource(s).\n`
+      : `keywarden: incident ${report.incidentId} stored (contained in ${c.secondsToContain ?? "?"} s); ${report.events.length} event(s), ${report.suspicious.length} suspicious, ${report.created.length} created resource(s). See \`keywarden incidents show ${report.incidentId}\`.\n`,
+  );
+  return 0;
+}
+
+export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
+  const cmd = program
+    .command("respond")
+    .description(
+      "Contain a compromised access key (deactivate + quarantine), then investigate CloudTrail, sweep what it created and write an incident report",
+    )
+    .argument("<access-key-id>", "the leaked key, e.g. AKIAIOSFODNN7EXAMPLE")
+    .option(
+      "--since <time>",
+      "when the compromise is thought to have started (ISO time or 36h/7d); earlier events are the baseline",
+    )
+    .option("--dry-run", "show what containment would do and investigate, changing nothing (nothing stored)")
+    .option("-y, --yes", "contain without asking (required without a terminal)")
+    .option(
+      "--remediate",
+      "remove what the key created (IAM users, keys, policies, roles; EC2 instances and rules), after confirmation",
+    )
+    .option(
+      "--format <format>",
+      "markdown, json or html",
+      parseChoice("--format", ["markdown", "json", "html"] as const),
+      "markdown",
+    )
+    .option("--out <file>", "write the report to a file instead of stdout");
+  withInvestigateOptions(cmd);
+  withAwsOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Containment happens first and is timed: the key is set Inactive and AWSCompromisedKeyQuarantineV3 is
+attached to its user (keywarden's own deny policy if the account lacks it). Then every event made with
+the key is read (LookupEvents in every enabled region, 2 requests/s per region; --logs files through
+DuckDB), classified, and stored as an incident with a checklist. Without a terminal, --yes is required.
+
+Examples:
+  keywarden respond AKIAIOSFODNN7EXAMPLE --yes
+  keywarden respond AKIAIOSFODNN7EXAMPLE --dry-run --since 2d
+  keywarden respond AKIAIOSFODNN7EXAMPLE --yes --logs ./cloudtrail-bucket-copy --format json > incident.json
+  keywarden respond AKIAIOSFODNN7EXAMPLE --yes --remediate`,
+  );
+  cmd.action(async (accessKeyId: string) => {
+    exit(await respondAction(accessKeyId, cmd.opts(), io));
+  });
+}

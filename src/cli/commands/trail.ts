@@ -1,0 +1,141 @@
+import type { Command } from "@commander-js/extra-typings";
+import { UsageError } from "../../domain/errors.js";
+import { maskKeyId } from "../../domain/key-id.js";
+import type { TrailSummary } from "../../response/types.js";
+import { withAwsOptions } from "../aws-options.js";
+import { parseChoice } from "../errors.js";
+import type { CliIO } from "../io.js";
+import {
+  parseRegions,
+  parseSince,
+  responseWiring,
+  withInvestigateOptions,
+  type InvestigateFlags,
+} from "./respond.js";
+
+// keywarden trail: "who still uses this key?" from CloudTrail, changing nothing.
+
+interface TrailFlags extends InvestigateFlags {
+  format: "table" | "json" | "markdown";
+}
+
+const KEY = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+const short = (s: string | null, n: number) =>
+  s === null ? "-" : s.length > n ? `${s.slice(0, n - 1)}…` : s;
+
+export function renderTrail(t: TrailSummary, format: TrailFlags["format"]): string {
+  if (format === "json") return `${JSON.stringify(t, null, 2)}\n`;
+  const head = `${t.events} event(s) made with ${maskKeyId(t.accessKeyId)}${t.since ? ` since ${t.since}` : ""}${
+    t.firstSeen ? `, first ${t.firstSeen}, last ${t.lastSeen ?? ""}` : ""
+  }`;
+  const rows = [["LAST SEEN", "FIRST SEEN", "COUNT", "SOURCE IP", "REGION", "EVENT", "USER AGENT"]];
+  for (const g of t.groups) {
+    rows.push([
+      g.lastSeen,
+      g.firstSeen,
+      String(g.count),
+      g.sourceIPAddress ?? "-",
+      g.region,
+      g.eventName,
+      short(g.userAgent, 60),
+    ]);
+  }
+  if (format === "markdown") {
+    const md = rows.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`);
+    md.splice(1, 0, `|${rows[0]?.map(() => "---").join("|") ?? ""}|`);
+    return `# Who uses ${maskKeyId(t.accessKeyId)}\n\n${head}\n\n${md.join("\n")}\n`;
+  }
+  if (t.events === 0) return `${head}.\n`;
+  return `${head}\n\n${table(rows)}\n`;
+}
+
+async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): Promise<number> {
+  if (!KEY.test(accessKeyId)) {
+    throw new UsageError(
+      `"${accessKeyId.slice(0, 24)}" is not an access key id`,
+      "Pass the 20-character key id that starts with AKIA (or ASIA), e.g. keywarden trail AKIAIOSFODNN7EXAMPLE.",
+    );
+  }
+  const since = parseSince(flags.since, new Date());
+  const regions = parseRegions(flags.regions);
+  const logPaths = flags.logs ?? [];
+  if (flags.lookup === false && logPaths.length === 0) {
+    throw new UsageError("--no-lookup leaves nothing to read", "Pass --logs PATH with --no-lookup.");
+  }
+  const [{ collectEvents }, { duckDbLogReader }, { summarizeTrail }, { startProgress }] = await Promise.all([
+    import("../../response/respond.js"),
+    import("../../response/logs.js"),
+    import("../../response/analyze.js"),
+    import("../progress.js"),
+  ]);
+  const wiring = flags.lookup === false ? null : await responseWiring(flags, io);
+  const progress = startProgress(io, flags.format !== "json", `reading events of ${maskKeyId(accessKeyId)}`);
+  try {
+    const found = await collectEvents(
+      {
+        lookup: wiring?.lookup ?? { regions: () => Promise.resolve([]), lookup: () => Promise.resolve([]) },
+        logs: duckDbLogReader(),
+        progress: (line) => {
+          progress.update(line);
+        },
+      },
+      { accessKeyId, logPaths, regions, lookup: flags.lookup !== false, windowStart: since },
+      () => undefined,
+    );
+    progress.stop();
+    const summary = summarizeTrail(accessKeyId, found.events, {
+      since,
+      lookupRegions: found.lookupRegions,
+      logFiles: found.logFiles,
+    });
+    io.stdout.write(renderTrail(summary, flags.format));
+  } finally {
+    progress.stop();
+    wiring?.clients.destroy();
+  }
+  return 0;
+}
+
+export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
+  const cmd = program
+    .command("trail")
+    .description(
+      "Who still uses this key? CloudTrail events grouped by source IP, user agent, region and event",
+    )
+    .argument("<access-key-id>", "the key to look for")
+    .option("--since <time>", "only events at or after this time (ISO time or a span such as 36h or 7d)")
+    .option(
+      "--format <format>",
+      "table, json or markdown",
+      parseChoice("--format", ["table", "json", "markdown"] as const),
+      "table",
+    );
+  withInvestigateOptions(cmd);
+  withAwsOptions(cmd);
+  cmd.addHelpText(
+    "after",
+    `
+Reads LookupEvents by AccessKeyId in every enabled region (90 days of management events, paced to
+2 requests/s per region) and, with --logs, the trail's log files through DuckDB. Changes nothing.
+
+Examples:
+  keywarden trail AKIAIOSFODNN7EXAMPLE --since 7d
+  keywarden trail AKIAIOSFODNN7EXAMPLE --no-lookup --logs ./AWSLogs --format json`,
+  );
+  cmd.action(async (accessKeyId: string) => {
+    exit(await trailAction(accessKeyId, cmd.opts(), io));
+  });
+}

@@ -1,0 +1,98 @@
+import type { CreatedResource, TrailEvent } from "./types.js";
+
+// What the response capability needs from the outside world. src/aws/ implements them; tests
+// wire them to the emulator (and may wrap them to watch the order of calls).
+
+export const QUARANTINE_POLICY_ARN_SUFFIX = "policy/AWSCompromisedKeyQuarantineV3";
+
+export interface KeyOwner {
+  userName: string;
+  status: "Active" | "Inactive";
+}
+
+export interface ResponseIamPort {
+  /** The account the caller is signed in to (sts:GetCallerIdentity). */
+  callerAccount(): Promise<{ accountId: string; partition: string }>;
+  /** The account that owns the key (sts:GetAccessKeyInfo), without signing with that key. */
+  keyAccount(accessKeyId: string): Promise<string>;
+  /** The IAM user holding the key in the caller's account, or null if no user does. */
+  keyOwner(accessKeyId: string): Promise<KeyOwner | null>;
+  deactivate(userName: string, accessKeyId: string): Promise<void>;
+  /**
+   * Attaches AWSCompromisedKeyQuarantineV3; when the account lacks it, keywarden's own deny
+   * policy (created once, then reused). Returns the attached policy.
+   */
+  attachQuarantine(
+    userName: string,
+    account: { accountId: string; partition: string },
+  ): Promise<{ arn: string; kind: "managed" | "fallback" }>;
+}
+
+export interface LookupPort {
+  /** The regions enabled for the account (ec2:DescribeRegions), or just the session's region. */
+  regions(): Promise<string[]>;
+  /** Every event of the key in one region, paced to CloudTrail's 2 requests/s per region. */
+  lookup(
+    region: string,
+    accessKeyId: string,
+    window: { start?: Date | undefined; end?: Date | undefined },
+  ): Promise<TrailEvent[]>;
+}
+
+export interface LogReadResult {
+  events: TrailEvent[];
+  files: number;
+  bytes: number;
+}
+
+export interface LogReader {
+  /** Events of the key in the log files under `paths` (folders are walked for .json/.json.gz). */
+  read(paths: string[], accessKeyId: string, since?: Date | null): Promise<LogReadResult>;
+}
+
+export interface RemediationPort {
+  /** Removes one created resource; returns what it did, throws if it could not. */
+  remove(resource: CreatedResource): Promise<string>;
+  /** Types this port knows how to remove. */
+  supports(resource: CreatedResource): boolean;
+}
+
+/** AWS actions of `keywarden respond` (containment, investigation, and --remediate). */
+export const RESPOND_PERMISSIONS: readonly string[] = [
+  "sts:GetAccessKeyInfo",
+  "iam:GetAccessKeyLastUsed",
+  "iam:ListAccessKeys",
+  "iam:ListUsers",
+  "iam:UpdateAccessKey",
+  "iam:AttachUserPolicy",
+  "iam:GetPolicy",
+  "iam:CreatePolicy",
+  "ec2:DescribeRegions",
+  "cloudtrail:LookupEvents",
+];
+
+/** Only with --remediate: removing what the key created. */
+export const REMEDIATE_PERMISSIONS: readonly string[] = [
+  "iam:DeleteAccessKey",
+  "iam:DeleteLoginProfile",
+  "iam:DetachUserPolicy",
+  "iam:DetachRolePolicy",
+  "iam:DetachGroupPolicy",
+  "iam:DeleteUserPolicy",
+  "iam:DeleteRolePolicy",
+  "iam:DeleteGroupPolicy",
+  "iam:ListAttachedUserPolicies",
+  "iam:ListUserPolicies",
+  "iam:ListGroupsForUser",
+  "iam:RemoveUserFromGroup",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListRolePolicies",
+  "iam:DeleteUser",
+  "iam:DeleteRole",
+  "iam:DeletePolicy",
+  "ec2:TerminateInstances",
+  "ec2:RevokeSecurityGroupIngress",
+  "ec2:RevokeSecurityGroupEgress",
+];
+
+export const TRAIL_PERMISSIONS: readonly string[] = ["ec2:DescribeRegions", "cloudtrail:LookupEvents"];

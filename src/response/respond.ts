@@ -1,0 +1,313 @@
+import { ConflictError, UsageError } from "../domain/errors.js";
+import { isAccessKeyId, maskKeyId } from "../domain/key-id.js";
+import { categoryCounts, indicators, newSince, suspiciousEvents } from "./analyze.js";
+import { buildChecklist } from "./checklist.js";
+import { mergeEvents } from "./normalize.js";
+import type { LogReader, LookupPort, RemediationPort, ResponseIamPort } from "./ports.js";
+import { createdResources } from "./sweep.js";
+import type { Containment, CreatedResource, IncidentReport, InvestigationStep, TrailEvent } from "./types.js";
+
+// `keywarden respond`: contain first (deactivate + quarantine, timed), then investigate, sweep and
+// report. Adapters come in as arguments; time comes from `now`.
+
+export interface RespondOptions {
+  accessKeyId: string;
+  since: Date | null;
+  logPaths: string[];
+  dryRun: boolean;
+  remediate: boolean;
+  /** Regions to ask LookupEvents; default: every enabled region. */
+  regions?: string[] | undefined;
+  /** false: only the log files (no LookupEvents). */
+  lookup?: boolean | undefined;
+}
+
+export interface RespondDeps {
+  iam: ResponseIamPort;
+  lookup: LookupPort;
+  logs?: LogReader | undefined;
+  remediation?: RemediationPort | undefined;
+  now: () => Date;
+  newIncidentId: (now: Date) => string;
+  /** Milestones for a person (stderr): containment, remediation. */
+  log: (line: string) => void;
+  /** Transient progress (a spinner on a terminal); optional. */
+  progress?: ((line: string) => void) | undefined;
+  /** Persists the report; called after containment and again at the end. */
+  save: (report: IncidentReport) => Promise<void>;
+  /** Asked once before --remediate deletes anything. */
+  confirm: (question: string) => Promise<boolean>;
+  /** Regions asked at once; each region is paced on its own. */
+  regionConcurrency?: number;
+}
+
+export function validateKeyId(accessKeyId: string): void {
+  if (/^ASIA/.test(accessKeyId)) {
+    throw new UsageError(
+      `${maskKeyId(accessKeyId)} is a temporary (STS) access key id, which cannot be deactivated`,
+      "Revoke the role's sessions instead (IAM console: Roles > ROLE > Revoke active sessions), then run keywarden respond on the long-term key that created them.",
+    );
+  }
+  if (!isAccessKeyId(accessKeyId)) {
+    throw new UsageError(
+      `"${accessKeyId.slice(0, 24)}" is not an access key id`,
+      "Pass the 20-character key id that starts with AKIA, e.g. keywarden respond AKIAIOSFODNN7EXAMPLE.",
+    );
+  }
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** LookupEvents in every region plus the log files: the key's events, oldest first. */
+export async function collectEvents(
+  deps: Pick<RespondDeps, "lookup" | "logs" | "progress" | "regionConcurrency">,
+  opts: {
+    accessKeyId: string;
+    logPaths: string[];
+    regions?: string[] | undefined;
+    lookup?: boolean | undefined;
+    /** Only events at or after this time (trail's --since); respond reads everything. */
+    windowStart?: Date | null | undefined;
+  },
+  step: (what: string) => void,
+): Promise<{ events: TrailEvent[]; lookupRegions: string[]; logFiles: number }> {
+  let lookupEvents: TrailEvent[] = [];
+  let lookupRegions: string[] = [];
+  if (opts.lookup !== false) {
+    lookupRegions = opts.regions && opts.regions.length > 0 ? opts.regions : await deps.lookup.regions();
+    step(`LookupEvents by AccessKeyId in ${lookupRegions.length} region(s): ${lookupRegions.join(", ")}`);
+    let done = 0;
+    const perRegion = await mapLimited(lookupRegions, deps.regionConcurrency ?? 8, async (region) => {
+      const found = await deps.lookup.lookup(region, opts.accessKeyId, {
+        start: opts.windowStart ?? undefined,
+      });
+      done++;
+      deps.progress?.(
+        `looked up ${region}: ${found.length} event(s) (${done}/${lookupRegions.length} regions)`,
+      );
+      return found;
+    });
+    lookupEvents = perRegion.flat();
+    step(`LookupEvents returned ${lookupEvents.length} event(s)`);
+  }
+  let logEvents: TrailEvent[] = [];
+  let logFiles = 0;
+  if (opts.logPaths.length > 0) {
+    if (!deps.logs) throw new Error("log files were given but no log reader is wired");
+    step(`Reading trail log files under ${opts.logPaths.join(", ")}`);
+    deps.progress?.(`reading log files under ${opts.logPaths.join(", ")}`);
+    const r = await deps.logs.read(opts.logPaths, opts.accessKeyId, opts.windowStart ?? null);
+    logEvents = r.events;
+    logFiles = r.files;
+    step(
+      `Read ${r.files} log file(s) (${Math.round(r.bytes / 1e6)} MB on disk): ${r.events.length} event(s) of the key`,
+    );
+  }
+  return { events: mergeEvents(lookupEvents, logEvents), lookupRegions, logFiles };
+}
+
+export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<IncidentReport> {
+  const started = deps.now();
+  validateKeyId(opts.accessKeyId);
+  const steps: InvestigationStep[] = [];
+  const step = (what: string) => {
+    steps.push({ at: deps.now().toISOString(), what });
+  };
+  const masked = maskKeyId(opts.accessKeyId);
+
+  // 1. Contain. Only the calls containment needs, before anything slow.
+  const [caller, keyAccount] = await Promise.all([
+    deps.iam.callerAccount(),
+    deps.iam.keyAccount(opts.accessKeyId),
+  ]);
+  if (keyAccount !== caller.accountId) {
+    throw new ConflictError(
+      "KEY_IN_OTHER_ACCOUNT",
+      `${masked} belongs to account ${keyAccount}, but you are signed in to ${caller.accountId}`,
+      `Run keywarden respond with credentials for account ${keyAccount} (--profile NAME).`,
+    );
+  }
+  const owner = await deps.iam.keyOwner(opts.accessKeyId);
+  if (!owner) {
+    throw new ConflictError(
+      "KEY_NOT_FOUND",
+      `no IAM user in account ${caller.accountId} holds ${masked} (deleted already, or a root key)`,
+      "For a root key, sign in as root and delete it under Security credentials; otherwise check the id.",
+    );
+  }
+  step(
+    `Found the key's owner: IAM user ${owner.userName} in account ${caller.accountId}; key status ${owner.status}`,
+  );
+
+  const containment: Containment = {
+    deactivated: false,
+    quarantinePolicyArn: null,
+    secondsToContain: null,
+    planned: [],
+    keyStatusBefore: owner.status,
+    quarantineKind: null,
+    dryRun: opts.dryRun,
+    containedAt: null,
+  };
+  if (opts.dryRun) {
+    containment.planned = [
+      owner.status === "Active"
+        ? `aws iam update-access-key --user-name ${owner.userName} --access-key-id ${opts.accessKeyId} --status Inactive`
+        : `(the key is already Inactive)`,
+      `aws iam attach-user-policy --user-name ${owner.userName} --policy-arn arn:${caller.partition}:iam::aws:policy/AWSCompromisedKeyQuarantineV3`,
+    ];
+    step("Dry run: containment planned, nothing changed");
+    deps.log(`dry run: would deactivate ${masked} and quarantine ${owner.userName}; nothing changed`);
+  } else {
+    if (owner.status === "Active") await deps.iam.deactivate(owner.userName, opts.accessKeyId);
+    containment.deactivated = true;
+    const q = await deps.iam.attachQuarantine(owner.userName, caller);
+    containment.quarantinePolicyArn = q.arn;
+    containment.quarantineKind = q.kind;
+    const at = deps.now();
+    containment.containedAt = at.toISOString();
+    containment.secondsToContain = Math.round((at.getTime() - started.getTime()) / 10) / 100;
+    steps.push({
+      at: containment.containedAt,
+      what: `Contained: key Inactive, ${q.arn} attached to ${owner.userName}`,
+    });
+    deps.log(
+      `contained ${masked} in ${containment.secondsToContain.toFixed(2)} s: key Inactive, ${q.kind === "managed" ? "AWSCompromisedKeyQuarantineV3" : q.arn} attached to ${owner.userName}`,
+    );
+  }
+
+  const incidentId = deps.newIncidentId(started);
+  const report: IncidentReport = {
+    schemaVersion: 1,
+    incidentId,
+    accessKeyId: opts.accessKeyId,
+    userName: owner.userName,
+    accountId: caller.accountId,
+    startedAt: started.toISOString(),
+    finishedAt: started.toISOString(),
+    since: opts.since?.toISOString() ?? null,
+    containment,
+    events: [],
+    suspicious: [],
+    created: [],
+    checklist: [],
+    categories: categoryCounts([]),
+    sourceIPs: [],
+    userAgents: [],
+    regions: [],
+    newSinceBaseline: null,
+    sources: { lookupRegions: [], logFiles: 0, logPaths: opts.logPaths },
+    steps,
+  };
+  report.checklist = buildChecklist({ ...report, eventsFound: 0 });
+  // Saved now, so a crash during the slow part still leaves a record of what was changed.
+  if (!opts.dryRun) await deps.save(report);
+
+  // 2. Investigate.
+  const found = await collectEvents(deps, opts, step);
+  const events = found.events;
+  report.events = events;
+  // Events before --since are the owner's baseline, not the attacker's.
+  const cut = opts.since?.toISOString() ?? "";
+  report.suspicious = suspiciousEvents(events.filter((e) => e.eventTime >= cut));
+  report.categories = categoryCounts(events);
+  Object.assign(report, indicators(events));
+  report.newSinceBaseline = newSince(events, opts.since);
+  report.sources = { lookupRegions: found.lookupRegions, logFiles: found.logFiles, logPaths: opts.logPaths };
+  step(`Classified ${events.length} event(s): ${report.suspicious.length} suspicious`);
+
+  // 3. Sweep.
+  report.created = createdResources(events);
+  step(`Found ${report.created.length} resource(s) created by the key`);
+  if (opts.remediate && report.created.length > 0) {
+    await remediate(report.created, opts.dryRun, deps, step);
+  }
+
+  // 4-5. Checklist and the finished report.
+  report.checklist = buildChecklist({ ...report, eventsFound: events.length });
+  report.finishedAt = deps.now().toISOString();
+  step("Report written");
+  await deps.save(report);
+  return report;
+}
+
+/** Deepest first: policies and keys before the users and roles that hold them. */
+const REMOVAL_ORDER = [
+  "ec2-security-group-ingress-rule",
+  "ec2-security-group-egress-rule",
+  "ec2-instance",
+  "iam-access-key",
+  "iam-login-profile",
+  "iam-user-policy-attachment",
+  "iam-role-policy-attachment",
+  "iam-group-policy-attachment",
+  "iam-user-inline-policy",
+  "iam-role-inline-policy",
+  "iam-group-inline-policy",
+  "iam-group-membership",
+  "iam-policy",
+  "iam-user",
+  "iam-role",
+];
+
+async function remediate(
+  created: CreatedResource[],
+  dryRun: boolean,
+  deps: RespondDeps,
+  step: (what: string) => void,
+): Promise<void> {
+  const port = deps.remediation;
+  const removable = created.filter((c) => port?.supports(c));
+  const at = () => deps.now().toISOString();
+  for (const c of created) {
+    if (!removable.includes(c))
+      c.remediation = {
+        status: "skipped",
+        detail: "not removed automatically; run its command after review",
+        at: at(),
+      };
+  }
+  if (!port || removable.length === 0) return;
+  if (dryRun) {
+    for (const c of removable)
+      c.remediation = { status: "skipped", detail: "dry run: would remove", at: at() };
+    step(`Dry run: ${removable.length} resource(s) would be removed`);
+    return;
+  }
+  const ok = await deps.confirm(`Remove ${removable.length} resource(s) the compromised key created?`);
+  if (!ok) {
+    for (const c of removable) c.remediation = { status: "skipped", detail: "not confirmed", at: at() };
+    step("Remediation not confirmed: nothing removed");
+    return;
+  }
+  const ordered = [...removable].sort(
+    (a, b) => REMOVAL_ORDER.indexOf(a.type) - REMOVAL_ORDER.indexOf(b.type),
+  );
+  for (const c of ordered) {
+    try {
+      const detail = await port.remove(c);
+      c.remediation = { status: "removed", detail, at: at() };
+      deps.log(`removed ${c.type} ${c.id}`);
+    } catch (err) {
+      c.remediation = {
+        status: "failed",
+        detail: err instanceof Error ? err.message : String(err),
+        at: at(),
+      };
+      deps.log(`could not remove ${c.type} ${c.id}: ${c.remediation.detail}`);
+    }
+  }
+  const removed = ordered.filter((c) => c.remediation?.status === "removed").length;
+  step(`Remediation: removed ${removed} of ${ordered.length} resource(s)`);
+}
