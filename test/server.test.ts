@@ -287,3 +287,43 @@ describe("incidents, scan results and the dashboard files", () => {
     expect((await a.request("/../secret.html")).status).toBe(404);
   });
 });
+
+describe("POST /api/v1/respond", () => {
+  // `keywarden serve` does not wire the response capability yet; this checks the route's guard and
+  // its record with a runner handed in, as serve would hand in the real one.
+  function withRunner(allowActions: boolean, calls: string[]) {
+    const io = { stdout: { write: () => true }, stderr: { write: () => true }, env, cwd: home };
+    return createApp({
+      store,
+      now: () => new Date(),
+      runAudit: () => Promise.reject(new Error("unused")),
+      rotations: rotationController(io, store, {}),
+      respond: (input) => {
+        calls.push(input.accessKeyId);
+        return Promise.resolve({ incidentId: "inc-1", accessKeyId: input.accessKeyId });
+      },
+      tokenHash: hashToken(TOKEN),
+      allowActions,
+    });
+  }
+
+  it("is absent without a runner, refused when read-only, and recorded when it runs", async () => {
+    expect((await post(app(true), "/api/v1/respond", { accessKeyId: "AKIAIOSFODNN7EXAMPLE" })).status).toBe(
+      404,
+    );
+    const calls: string[] = [];
+    const readOnly = await post(withRunner(false, calls), "/api/v1/respond", {
+      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+    });
+    expect(readOnly.status).toBe(403);
+    expect((await post(withRunner(true, calls), "/api/v1/respond", {})).status).toBe(400);
+    expect(calls).toEqual([]);
+    const ok = await post(withRunner(true, calls), "/api/v1/respond", {
+      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+    });
+    expect(ok.status).toBe(201);
+    expect(calls).toEqual(["AKIAIOSFODNN7EXAMPLE"]);
+    const actions = await store.listRecords(ACTION_KIND, { subject: "AKIAIOSFODNN7EXAMPLE" });
+    expect(actions.map((r) => r.data.action)).toEqual(["respond"]);
+  });
+});

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { ExitCode, KeywardenError } from "../domain/errors.js";
 import { toAuditReportJson } from "../report/json.js";
 import { jobView } from "../rotation/job-view.js";
@@ -130,6 +131,15 @@ export function createApp(deps: ServerDeps): Hono {
 
   const api = new Hono();
   api.use("*", requireToken);
+  // Requests are a few fields; anything bigger is a mistake or an attack.
+  api.use(
+    "*",
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) =>
+        fail(c, 400, "the request body is larger than 64 KiB", "Send only the fields the API names."),
+    }),
+  );
 
   api.get("/overview", async (c) => {
     const [audit, jobs, audits, incidents, scans, actions] = await Promise.all([
