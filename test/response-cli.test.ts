@@ -1,0 +1,162 @@
+import { ListAccessKeysCommand, ListAttachedUserPoliciesCommand } from "@aws-sdk/client-iam";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { lookupItemOf } from "../src/emulator/client.js";
+import type { IncidentReport } from "../src/response/types.js";
+import { attackRecords, ATTACKER_IP } from "./fixtures/cloudtrail/attack.js";
+import { runCli } from "./helpers/cli.js";
+import { useEmulator } from "./emulator/harness.js";
+
+// keywarden respond and incidents through the real CLI, on the emulator.
+
+const emu = useEmulator();
+const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+
+async function env(): Promise<Record<string, string>> {
+  const home = await mkdtemp(join(tmpdir(), "kw-respond-"));
+  return {
+    KEYWARDEN_HOME: home,
+    AWS_ENDPOINT_URL: emu.endpoint,
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+    AWS_REGION: "us-east-1",
+  };
+}
+
+async function leakedKey(user: string): Promise<string> {
+  await emu.createUser(user);
+  const key = (await emu.createKey(user)).accessKeyId;
+  await emu.client.seedCloudTrailEvents(
+    attackRecords({ accessKeyId: key, userName: user }).map(lookupItemOf),
+  );
+  return key;
+}
+
+async function state(
+  user: string,
+  key: string,
+): Promise<{ status?: string | undefined; policies: string[] }> {
+  const keys = await emu.iam().send(new ListAccessKeysCommand({ UserName: user }));
+  const pol = await emu.iam().send(new ListAttachedUserPoliciesCommand({ UserName: user }));
+  return {
+    status: keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === key)?.Status,
+    policies: (pol.AttachedPolicies ?? []).map((p) => p.PolicyArn ?? ""),
+  };
+}
+
+const REGIONS = ["--regions", "us-east-1,eu-west-1"];
+
+describe("keywarden respond", () => {
+  it("contains, investigates, prints the JSON contract, and stores the incident for `incidents`", async () => {
+    const key = await leakedKey("ci-deployer");
+    const e = await env();
+    const r = await runCli(
+      ["respond", key, "--yes", "--since", "2026-11-20T00:00:00Z", ...REGIONS, "--format", "json"],
+      { env: e },
+    );
+    expect(r.stderr).toMatch(/contained AKIA\*+\w{4} in \d+\.\d\d s/);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as IncidentReport;
+    expect(report).toMatchObject({
+      schemaVersion: 1,
+      accessKeyId: key,
+      userName: "ci-deployer",
+      accountId: "123456789012",
+    });
+    expect(report.containment).toMatchObject({ deactivated: true, quarantinePolicyArn: QUARANTINE });
+    expect(report.containment.secondsToContain).toBeLessThan(2);
+    expect(report.suspicious.map((s) => s.category)).toEqual(
+      expect.arrayContaining([
+        "iam-persistence",
+        "compute",
+        "data",
+        "network",
+        "defense-evasion",
+        "discovery",
+      ]),
+    );
+    expect(report.newSinceBaseline?.sourceIPs).toEqual([ATTACKER_IP]);
+    expect(report.created.length).toBeGreaterThanOrEqual(6);
+    expect(await state("ci-deployer", key)).toEqual({ status: "Inactive", policies: [QUARANTINE] });
+    expect(r.stdout).not.toContain("wJalrXUtnFEMI");
+
+    const list = await runCli(["incidents", "--format", "json"], { env: e });
+    expect(list.code).toBe(0);
+    const listed = JSON.parse(list.stdout) as { incidentId: string; accessKeyId: string; events: number }[];
+    expect(listed).toEqual([
+      expect.objectContaining({ incidentId: report.incidentId, accessKeyId: key, events: 13 }),
+    ]);
+
+    const table = await runCli(["incidents"], { env: e });
+    expect(table.stdout).toContain(report.incidentId);
+    expect(table.stdout).not.toContain(key); // masked in the list
+
+    const show = await runCli(["incidents", "show", report.incidentId], { env: e });
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain("## Root Cause");
+    expect(show.stdout).toContain("aws iam delete-user --user-name support-backup");
+
+    const out = join(e.KEYWARDEN_HOME ?? "", "incident.html");
+    const html = await runCli(["incidents", "report", report.incidentId, "--format", "html", "--out", out], {
+      env: e,
+    });
+    expect(html.code).toBe(0);
+    expect(await readFile(out, "utf8")).toContain("<h2>Investigation / Troubleshooting Steps</h2>");
+
+    const json = await runCli(["incidents", "report", report.incidentId, "--format", "json"], { env: e });
+    expect(JSON.parse(json.stdout)).toEqual(report);
+
+    const missing = await runCli(["incidents", "show", "inc-nope"], { env: e });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("--dry-run changes nothing and stores nothing, but still investigates", async () => {
+    const key = await leakedKey("dry-user");
+    const e = await env();
+    const r = await runCli(["respond", key, "--dry-run", ...REGIONS, "--format", "markdown"], { env: e });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("dry run: nothing changed");
+    expect(r.stdout).toContain("| Compute | 1 |");
+    expect(await state("dry-user", key)).toEqual({ status: "Active", policies: [] });
+    const list = await runCli(["incidents", "--format", "json"], { env: e });
+    expect(JSON.parse(list.stdout)).toEqual([]);
+  });
+
+  it("without a terminal and without --yes refuses in one line and changes nothing", async () => {
+    const key = await leakedKey("no-tty");
+    const r = await runCli(["respond", key, ...REGIONS], { env: await env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("--yes");
+    expect(await state("no-tty", key)).toEqual({ status: "Active", policies: [] });
+  });
+
+  it("rejects a malformed key id and an unknown key with one-line errors", async () => {
+    const e = await env();
+    const bad = await runCli(["respond", "not-a-key", "--yes"], { env: e });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    const unknown = await runCli(["respond", "AKIAIOSFODNN7EXAMPLE", "--yes", ...REGIONS], { env: e });
+    expect(unknown.code).toBe(7);
+    expect(unknown.stderr).toMatch(/belongs to account|no IAM user/);
+    expect(unknown.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("`permissions respond` and `permissions trail` list the actions the verbs call", async () => {
+    const r = await runCli(["permissions", "respond", "trail"], { env: await env() });
+    expect(r.code).toBe(0);
+    const policy = JSON.parse(r.stdout) as { Statement: { Action: string[] }[] };
+    const actions = policy.Statement.flatMap((s) => s.Action);
+    for (const a of [
+      "sts:GetAccessKeyInfo",
+      "iam:UpdateAccessKey",
+      "iam:AttachUserPolicy",
+      "cloudtrail:LookupEvents",
+      "ec2:DescribeRegions",
+    ])
+      expect(actions).toContain(a);
+  });
+});
