@@ -259,8 +259,8 @@ export function planEnforcement(input: PlanInput): Plan {
           status: skipReason ? "skipped" : "planned",
           skipReason,
           targets: action === "rotate" ? targets : [],
-          observe: action === "rotate" ? (timeline.observe ?? null) : null,
-          soak: action === "rotate" ? (timeline.soak ?? null) : null,
+          observe: action === "rotate" && timeline.observe !== undefined ? String(timeline.observe) : null,
+          soak: action === "rotate" && timeline.soak !== undefined ? String(timeline.soak) : null,
           fix,
           allowRecentlyUsed: timeline.touchRecentlyUsed === true,
         });

@@ -16,6 +16,10 @@ const envName = z
   .regex(ENV_NAME, { error: "must be the NAME of an environment variable (A-Z, 0-9, _), not its value" });
 const DATE = /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z)?$/;
 const DURATION = /^(0|\d+(m|h|d|w))$/;
+/** 0 (a number) or a duration string: 30m, 12h, 7d, 2w. */
+const duration = z.union([z.literal(0), z.string().regex(DURATION)], {
+  error: "must be a duration such as 0, 12h, 7d or 2w",
+});
 
 /** Rules whose timeline can act on a key, and the clock each one counts in. */
 export const TIMELINE_RULES = {
@@ -40,8 +44,8 @@ const timeline = z.strictObject({
   delete: day.optional(),
   /** Where the new secret goes, as `rotate --to`; {user} and {account} are replaced. */
   rotateTo: z.array(z.string()).min(1).optional(),
-  observe: z.string().regex(DURATION, { error: "must be a duration such as 0, 12h, 7d or 2w" }).optional(),
-  soak: z.string().regex(DURATION, { error: "must be a duration such as 0, 12h, 7d or 2w" }).optional(),
+  observe: duration.optional(),
+  soak: duration.optional(),
   /** Days before the next deadline when the owner hears about it. */
   notifyBefore: z.array(z.number().int().min(0).max(365)).optional(),
   /** Allow deactivating or deleting a key that was used in the last 24 hours. */
