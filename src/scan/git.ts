@@ -15,15 +15,18 @@ export function git(cwd: string, args: string[], input?: string | Buffer): Promi
     let err = "";
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
-    child.on("error", (e) => { reject(
+    child.on("error", (e) => {
+      reject(
         new EnvironmentError(
           "GIT_MISSING",
           `could not run git (${(e as NodeJS.ErrnoException).code ?? e.message})`,
           "Install git (apt-get install -y git) and make sure it is on PATH.",
         ),
-      ); },
-    );
-    child.on("close", (code) => { resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: err }); });
+      );
+    });
+    child.on("close", (code) => {
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out), stderr: err });
+    });
     child.stdin.on("error", () => undefined);
     child.stdin.end(input ?? "");
   });

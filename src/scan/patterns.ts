@@ -77,8 +77,12 @@ export function isBase64Char(code: number): boolean {
 /** The AWS documentation's example credentials and their family: never reported. */
 const EXAMPLE_KEY_IDS = new Set(["AKIAIOSFODNN7EXAMPLE", "AKIAI44QH8DHBEXAMPLE", "ASIAIOSFODNN7EXAMPLE"]);
 
+/** Stems of the documentation's ids and secrets: variants of them (…LONGKEY, …SECRET) are examples too. */
+const EXAMPLE_ID_STEMS = ["IOSFODNN7", "I44QH8DHB"];
+const EXAMPLE_SECRET_STEMS = ["wJalrXUtnFEMI/K7MDENG", "je7MtGbClwBF/2Zp9Utk"];
+
 export function isExampleKeyId(id: string): boolean {
-  return EXAMPLE_KEY_IDS.has(id) || id.endsWith("EXAMPLE");
+  return EXAMPLE_KEY_IDS.has(id) || id.endsWith("EXAMPLE") || EXAMPLE_ID_STEMS.some((s) => id.includes(s));
 }
 
 /** Placeholders such as AKIAXXXXXXXXXXXXXXXX or AKIAAAAABBBBCCCCDDDD: a real id is random base32. */
@@ -89,7 +93,7 @@ export function isPlaceholderKeyId(id: string): boolean {
 }
 
 export function isExampleSecret(s: string): boolean {
-  return s.includes("EXAMPLE") || /(.)\1{5}/.test(s);
+  return s.includes("EXAMPLE") || /(.)\1{5}/.test(s) || EXAMPLE_SECRET_STEMS.some((x) => s.startsWith(x));
 }
 
 /**
@@ -138,6 +142,8 @@ export function accountIdOfKeyId(id: string): string | null {
   // 10 characters = 50 bits; the first 48 are the 6 bytes the account lives in.
   const sixBytes = bits >> 2n;
   const account = (sixBytes & 0x7fffffffff80n) >> 7n;
+  // Ids issued before the current format decode to more than 12 digits: no account to tell.
+  if (account > 999_999_999_999n) return null;
   return account.toString().padStart(12, "0");
 }
 

@@ -12,7 +12,19 @@ interface HookFlags {
 function selfCommand(): string[] {
   const script = process.argv[1];
   if (script === undefined) return ["keywarden"];
-  return [process.execPath, ...process.execArgv, resolve(script)];
+  // Git runs the hook from the repository, where a bare `--import tsx` would not resolve.
+  const flags = process.execArgv.map((arg, i) => {
+    const prev = process.execArgv[i - 1];
+    if ((prev === "--import" || prev === "--loader") && /^[\w@]/.test(arg) && !arg.startsWith("file:")) {
+      try {
+        return import.meta.resolve(arg);
+      } catch {
+        return arg;
+      }
+    }
+    return arg;
+  });
+  return [process.execPath, ...flags, resolve(script)];
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
