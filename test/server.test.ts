@@ -256,6 +256,10 @@ describe("incidents, scan results and the dashboard files", () => {
     expect(await get<{ accessKeyId: string }>("/api/v1/incidents/inc-test-1")).toMatchObject({
       accessKeyId: "AKIAIOSFODNN7EXAMPLE",
     });
+    const pdf = await app(false).request("/api/v1/incidents/inc-test-1/report?format=pdf", { headers: auth });
+    expect(pdf.status).toBe(400);
+    const gone = await app(false).request("/api/v1/incidents/inc-nope/report", { headers: auth });
+    expect(gone.status).toBe(404);
     const scans = await get<{ root: string }[]>("/api/v1/scans");
     expect(scans.map((s) => s.root)).toEqual(["/repo"]);
   });

@@ -6,6 +6,7 @@ import { toAuditReportJson } from "../report/json.js";
 import { jobView } from "../rotation/job-view.js";
 import { DEFAULT_THRESHOLDS } from "../rules/rule.js";
 import { JobNotFoundError } from "../store/errors.js";
+import type { IncidentReport } from "../response/types.js";
 import type { RotationJob, StoredRecord } from "../store/types.js";
 import { latestAudit, saveAudit } from "./audit-records.js";
 import type { ServerDeps, StartRotationInput } from "./ports.js";
@@ -240,6 +241,21 @@ export function createApp(deps: ServerDeps): Hono {
   api.get("/incidents/:id", async (c) => {
     const r = await store.getRecord("incident", c.req.param("id"));
     return r ? c.json(recordData(r)) : fail(c, 404, "no such incident", "List them at /api/v1/incidents.");
+  });
+
+  // The report `keywarden respond` writes, rendered by the response capability's own renderer.
+  api.get("/incidents/:id/report", async (c) => {
+    const format = c.req.query("format") ?? "markdown";
+    if (format !== "markdown" && format !== "json" && format !== "html") {
+      return fail(c, 400, `format must be markdown, json or html, got "${format}"`, "Pass ?format=markdown.");
+    }
+    const r = await store.getRecord("incident", c.req.param("id"));
+    if (!r) return fail(c, 404, "no such incident", "List them at /api/v1/incidents.");
+    const { renderIncidentReport } = await import("../response/render.js");
+    const text = renderIncidentReport(r.data as unknown as IncidentReport, format);
+    const type = { markdown: "text/markdown", json: "application/json", html: "text/html" }[format];
+    c.header("Content-Type", `${type}; charset=utf-8`);
+    return c.body(text);
   });
 
   api.get("/scans", async (c) => c.json((await store.listRecords("scan-result")).map(recordData)));

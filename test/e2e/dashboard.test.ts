@@ -4,15 +4,14 @@
 // test-artifacts/dashboard/. Any console error on the page (a CSP violation included) fails it.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { demoAccount } from "../../src/emulator/demo-account.js";
-import { openStore } from "../../src/store/open.js";
 import { DUMMY_CREDENTIALS, REGION, useEmulator } from "../emulator/harness.js";
-import { REPO_ROOT } from "../helpers/cli.js";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
 import { startServe, type Served } from "./serve.js";
 
 const emu = useEmulator();
@@ -48,96 +47,27 @@ function ensureDashboardBuilt(): void {
   if (r.status !== 0) throw new Error(`vite build failed:\n${r.stderr}`);
 }
 
-async function seedRecords(env: Record<string, string>): Promise<void> {
-  const store = await openStore({ env });
-  try {
-    const at = new Date().toISOString();
-    await store.putRecord({
-      kind: "incident",
-      id: "inc-e2e-1",
-      subject: "AKIAIOSFODNN7EXAMPLE",
-      data: {
-        schemaVersion: 1,
-        incidentId: "inc-e2e-1",
-        accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-        userName: "mallory",
-        accountId: "123456789012",
-        startedAt: at,
-        containment: {
-          deactivated: true,
-          quarantinePolicyArn: null,
-          secondsToContain: 2,
-          dryRun: false,
-          containedAt: at,
-        },
-        events: [],
-        suspicious: [
-          {
-            category: "iam-persistence",
-            eventName: "CreateUser",
-            eventTime: at,
-            sourceIPAddress: "203.0.113.9",
-            region: "us-east-1",
-            resources: [],
-            userAgent: null,
-            errorCode: null,
-            eventId: "e1",
-          },
-        ],
-        created: [],
-        checklist: [
-          { id: "deactivate", title: "Deactivate the key", status: "done", detail: "Done by keywarden." },
-        ],
-        sourceIPs: ["203.0.113.9"],
-      },
-    });
-    await store.putRecord({
-      kind: "scan-result",
-      id: "scan-e2e-1",
-      subject: "/srv/app",
-      data: {
-        schemaVersion: 1,
-        mode: "tree",
-        root: "/srv/app",
-        startedAt: at,
-        findings: [
-          {
-            kind: "access-key-id",
-            ruleId: "aws-access-key-id",
-            accessKeyId: "AKIAIOSFODNN7EXAMPLE",
-            match: "AKIAIOSFODNN7EXAMPLE",
-            accountId: "123456789012",
-            path: "config/settings.py",
-            line: 12,
-            column: 5,
-            commit: null,
-            author: null,
-            date: null,
-            inHead: true,
-            owner: {
-              userName: "mallory",
-              userArn: "arn:aws:iam::123456789012:user/mallory",
-              lastUsedAt: null,
-            },
-            keyStatus: "Active",
-            severity: "critical",
-            fingerprint: "fp1",
-            advice: "Rotate the key, then remove it from the file.",
-          },
-        ],
-        stats: {
-          files: 40,
-          bytes: 1000,
-          blobs: 0,
-          durationMs: 12,
-          skipped: { binary: 0, large: 0, symlinks: 0 },
-          suppressed: 0,
-        },
-      },
-    });
-  } finally {
-    await store.close();
-  }
+/**
+ * An incident and a scan result made by the real verbs: `keywarden respond` contains mallory's key,
+ * `keywarden scan` finds svc-legacy-ftp's key id hard-coded in a file.
+ */
+async function seedRecords(env: Record<string, string>, keyOf: (user: string) => string): Promise<void> {
+  const respond = await runCli(
+    ["respond", keyOf("mallory"), "--yes", "--regions", "us-east-1", "--format", "json"],
+    {
+      env,
+    },
+  );
+  expect(respond.code, respond.stderr).toBe(0);
+  const app = join(home, "app");
+  await mkdir(join(app, "config"), { recursive: true });
+  await writeFile(
+    join(app, "config", "settings.py"),
+    `# settings\nREGION = "us-east-1"\nAWS_ACCESS_KEY_ID = "${keyOf("svc-legacy-ftp")}"\n`,
+  );
+  const scan = await runCli(["scan", app], { env });
+  expect(scan.stderr).not.toMatch(/not stored/);
+  expect(scan.code, scan.stderr).toBe(1);
 }
 
 async function shot(name: string): Promise<void> {
@@ -148,8 +78,10 @@ beforeAll(async () => {
   ensureDashboardBuilt();
   await mkdir(SHOTS, { recursive: true });
   const account = demoAccount(new Date());
-  await emu.client.bulkSeed({ users: account.users });
+  const seeded = await emu.client.bulkSeed({ users: account.users });
   await emu.client.setRoot(account.root);
+  const keyOf = (user: string) =>
+    seeded.users.find((u) => u.name === user)?.access_keys[0]?.access_key_id ?? "";
   home = await mkdtemp(join(tmpdir(), "keywarden-e2e-"));
   const env = {
     KEYWARDEN_HOME: home,
@@ -159,7 +91,7 @@ beforeAll(async () => {
     AWS_REGION: REGION,
     KEYWARDEN_VERIFY_ATTEMPTS: "3",
   };
-  await seedRecords(env);
+  await seedRecords(env, keyOf);
   served = await startServe(["--port", "0", "--allow-actions"], env);
   context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), "keywarden-chromium-")), {
     executablePath: "/usr/bin/chromium",
@@ -260,14 +192,19 @@ it("walks the dashboard: token, findings, a key, a rotation started and advanced
 
   // Incidents and scan results, from the store.
   await page.getByRole("link", { name: "Incidents" }).click();
-  await page.getByRole("link", { name: "inc-e2e-1" }).click();
-  await expect.poll(() => page.locator("main").textContent()).toContain("203.0.113.9");
-  await shot("10-incident");
+  await expect.poll(() => page.locator("main table tbody tr").count()).toBe(1);
+  expect(await page.locator("main table tbody tr").textContent()).toContain("mallory");
+  await shot("10-incidents");
+  await page.locator("main table tbody tr a").click();
+  await expect.poll(() => page.getByTestId("incident-report").textContent()).toMatch(/^# Incident inc-/);
+  expect(await page.locator("main").textContent()).toMatch(/Deactivatedyes/);
+  await shot("10b-incident");
   await page.getByRole("link", { name: "Scan results" }).click();
-  await expect.poll(() => page.locator("main").textContent()).toContain("/srv/app");
+  await expect.poll(() => page.locator("main table tbody tr").count()).toBe(1);
   await shot("11-scans");
-  await page.getByRole("link", { name: "/srv/app" }).click();
-  await expect.poll(() => page.locator("main").textContent()).toContain("config/settings.py:12");
+  await page.locator("main table tbody tr a").click();
+  await expect.poll(() => page.locator("main").textContent()).toContain("config/settings.py:3");
+  expect(await page.locator("main").textContent()).toContain("svc-legacy-ftp");
   await shot("12-scan");
 
   // Dark theme follows the system.

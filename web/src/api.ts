@@ -41,3 +41,14 @@ export async function api<T>(
   }
   return data as T;
 }
+
+/** A rendered text (a report) rather than JSON. */
+export async function apiText(path: string): Promise<string> {
+  const res = await fetch(`/api/v1/${path}`, {
+    headers: { Authorization: `Bearer ${getToken() ?? ""}` },
+    credentials: "omit",
+    cache: "no-store",
+  });
+  if (!res.ok) throw new ApiError(res.status, `HTTP ${res.status}`, "");
+  return res.text();
+}

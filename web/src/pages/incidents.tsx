@@ -1,3 +1,5 @@
+import { useEffect, useState } from "preact/hooks";
+import { apiText } from "../api";
 import { maskKeyId, when } from "../format";
 import type { StoredDoc } from "../types";
 import { Page, useApi } from "../ui";
@@ -71,6 +73,26 @@ export function IncidentsPage() {
   );
 }
 
+/** The report `keywarden respond` writes (its own Markdown renderer), to read or copy into a ticket. */
+function MarkdownReport({ id }: { id: string }) {
+  const [text, setText] = useState<string | null>(null);
+  const [failed, setFailed] = useState(false);
+  useEffect(() => {
+    apiText(`incidents/${encodeURIComponent(id)}/report?format=markdown`).then(setText, () => {
+      setFailed(true);
+    });
+  }, [id]);
+  if (failed) return <p class="muted">The report could not be rendered.</p>;
+  return (
+    <details class="card report" open>
+      <summary>
+        <h2>Incident report (Markdown)</h2>
+      </summary>
+      <pre data-testid="incident-report">{text ?? "Loading…"}</pre>
+    </details>
+  );
+}
+
 export function IncidentPage({ id }: { id: string }) {
   const loaded = useApi<StoredDoc>(`incidents/${encodeURIComponent(id)}`);
   return (
@@ -116,7 +138,7 @@ export function IncidentPage({ id }: { id: string }) {
                 ))}
               </ul>
             </div>
-            <div class="card wide">
+            <div class="card full">
               <h2>Suspicious activity</h2>
               {(i.suspicious ?? []).length === 0 ? (
                 <p>None found.</p>
@@ -157,6 +179,9 @@ export function IncidentPage({ id }: { id: string }) {
                   ))}
                 </ul>
               )}
+            </div>
+            <div class="full">
+              <MarkdownReport id={i.id} />
             </div>
           </div>
         );

@@ -107,7 +107,13 @@ export function ScanPage({ id }: { id: string }) {
                         {f.kind} <code>{f.match}</code>
                       </td>
                       <td>{f.keyStatus}</td>
-                      <td>{f.owner?.userName ?? "-"}</td>
+                      <td class="nowrap">
+                        {f.owner && f.accessKeyId && /^AKIA[A-Z2-7]{16}$/.test(f.accessKeyId) ? (
+                          <a href={`#/keys/${f.accessKeyId}`}>{f.owner.userName}</a>
+                        ) : (
+                          (f.owner?.userName ?? "-")
+                        )}
+                      </td>
                       <td class="fix">{f.advice}</td>
                     </tr>
                   ))}
