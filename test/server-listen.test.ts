@@ -89,6 +89,17 @@ describe("keywarden serve", () => {
     }
   });
 
+  it("`permissions serve` covers what the dashboard calls: the audit's reads and the rotation's writes", async () => {
+    const [serve, audit, rotate] = await Promise.all(
+      ["serve", "audit", "rotate"].map(async (verb) => {
+        const r = await runCli(["permissions", verb]);
+        expect(r.code).toBe(0);
+        return (JSON.parse(r.stdout) as { Statement: { Action: string[] }[] }).Statement[0]?.Action ?? [];
+      }),
+    );
+    expect(serve).toEqual([...new Set([...audit, ...rotate])].sort());
+  });
+
   it("refuses a bad --port or --host with a one-line usage error", async () => {
     const port = await runCli(["serve", "--port", "70000"]);
     expect(port.code).toBe(2);
