@@ -163,7 +163,10 @@ export async function runEnforcement(o: EnforceOptions): Promise<EnforceResult> 
     const outcomes: ActionOutcome[] = [];
     for (const a of plan.actions) {
       let out: ActionOutcome;
+      // A long run keeps its lease; a run that lost it (expired, taken over) stops changing keys.
+      const held = await o.store.acquireLock(LOCK_NAME, o.owner, LOCK_MS, o.now());
       if (a.status === "skipped") out = { action: a, status: "skipped", error: a.skipReason, jobId: null };
+      else if (!held) out = { action: a, status: "not-run", error: "lost the enforcement lock", jobId: null };
       // The kill switch is read before every change, so `keywarden pause` stops a run mid-way.
       else if (await isPaused(o.store)) out = { action: a, status: "not-run", error: "paused", jobId: null };
       else out = await execute(o, a);
