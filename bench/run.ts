@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// npm run bench [-- --bench audit|org|store|all] [-- --users N] [-- --repeats N] [-- --quick]
+// npm run bench [-- --bench audit|org|store|trail|all] [-- --users N] [-- --repeats N] [-- --quick]
 // Runs the benchmarks (default: all of them, one after the other) and writes
 // bench/results/<bench>.json. See bench/README.md.
 
@@ -9,8 +9,9 @@ import { fileURLToPath } from "node:url";
 import { benchAudit } from "./audit.js";
 import { benchOrg, ORG_FULL, ORG_QUICK } from "./org.js";
 import { benchStore, STORE_FULL, STORE_QUICK } from "./store.js";
+import { benchTrail, TRAIL_FULL, TRAIL_QUICK } from "./trail.js";
 
-const BENCHES = ["audit", "org", "store"] as const;
+const BENCHES = ["audit", "org", "store", "trail"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -24,7 +25,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--bench audit|org|store|all] [--users N] [--repeats N] [--quick]`,
+    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|all] [--users N] [--repeats N] [--quick]`,
   );
   process.exit(2);
 }
@@ -172,6 +173,15 @@ function summarizeStore(r: StoreResult): string {
   ].join("\n");
 }
 
+interface TrailResult {
+  keywardenTrailCli: { mbPerSecond: number };
+  keywardenReaderInProcess: { mbPerSecond: number };
+  jq: { mbPerSecond: number };
+  ratio: { keywardenCliVsJq: number };
+  recall: { plantedEventsFoundById: number };
+  sameGroupsAsJq: boolean;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   for (const bench of args.benches) {
@@ -191,6 +201,18 @@ async function main(): Promise<void> {
       const result = await benchOrg(opts);
       const file = await write("org", result);
       console.log(summarizeOrg(result as OrgResult));
+      console.log(`wrote ${file}`);
+    } else if (bench === "trail") {
+      const opts = { ...(args.quick ? TRAIL_QUICK : TRAIL_FULL) };
+      if (args.explicitRepeats) opts.repeats = args.repeats;
+      console.log(`bench trail: ${opts.bytes / 1e6} MB of CloudTrail logs, ${opts.repeats} repeat(s)`);
+      const result = (await benchTrail(opts)) as TrailResult;
+      const file = await write("trail", result);
+      console.log(
+        `trail: keywarden ${result.keywardenTrailCli.mbPerSecond} MB/s (in-process reader ${result.keywardenReaderInProcess.mbPerSecond} MB/s), ` +
+          `jq ${result.jq.mbPerSecond} MB/s: ${result.ratio.keywardenCliVsJq}x; recall ${result.recall.plantedEventsFoundById}; ` +
+          `same groups as jq: ${String(result.sameGroupsAsJq)}`,
+      );
       console.log(`wrote ${file}`);
     } else {
       const opts = { ...(args.quick ? STORE_QUICK : STORE_FULL) };

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { lookupItemOf } from "../src/emulator/client.js";
-import { duckDbLogReader } from "../src/response/logs.js";
+import { cutRecords, duckDbLogReader } from "../src/response/logs.js";
 import type { TrailSummary } from "../src/response/types.js";
 import { attackRecords, ATTACKER_IP, OWNER_IP, otherKeyRecord } from "./fixtures/cloudtrail/attack.js";
 import { runCli } from "./helpers/cli.js";
@@ -76,10 +76,37 @@ describe("the DuckDB log reader", () => {
       exitCode: 2,
     });
     const dir = await mkdtemp(join(tmpdir(), "kw-bad-"));
-    await writeFile(join(dir, "broken.json"), "{ this is not json");
+    await writeFile(join(dir, "broken.json"), `{ this is not json ${KEY}`);
     await expect(duckDbLogReader().read([dir], KEY, null)).rejects.toThrow(
       /could not read the CloudTrail log files/,
     );
+  });
+});
+
+describe("the prefilter", () => {
+  it("finds exactly what a full DuckDB scan finds", async () => {
+    const root = await logFolder();
+    const fast = await duckDbLogReader().read([root], KEY, null);
+    const full = await duckDbLogReader({ prefilter: false }).read([root], KEY, null);
+    expect(fast.events).toEqual(full.events);
+  });
+
+  it("hands a file it cannot cut into records to DuckDB whole, with the same result", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kw-odd-"));
+    // Pretty-printed, keys in another order: no `{"eventVersion"` record starts to cut at.
+    const odd = attackRecords({ accessKeyId: KEY, userName: "u" }).map(({ eventVersion, ...rest }) => ({
+      ...rest,
+      eventVersion,
+    }));
+    await writeFile(join(dir, "odd.json.gz"), gzipSync(JSON.stringify({ Records: odd }, null, 2)));
+    const cut = cutRecords(Buffer.from(JSON.stringify({ Records: odd }, null, 2)), Buffer.from(KEY));
+    expect(cut).toBeNull();
+    const r = await duckDbLogReader().read([dir], KEY, null);
+    expect(r.events).toHaveLength(13);
+    // A key id inside another key's record (a CreateAccessKey response) is cut out, then dropped by the query.
+    const other = { ...otherKeyRecord(1), responseElements: { accessKey: { accessKeyId: KEY } } };
+    await writeFile(join(dir, "other.json.gz"), gzipSync(JSON.stringify({ Records: [other] })));
+    expect((await duckDbLogReader().read([dir], KEY, null)).events).toHaveLength(13);
   });
 });
 

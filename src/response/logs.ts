@@ -1,5 +1,8 @@
-import { readdir, stat } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
+import { gunzip } from "node:zlib";
 import { EnvironmentError, UsageError } from "../domain/errors.js";
 import { fromRecord } from "./normalize.js";
 import type { LogReader, LogReadResult } from "./ports.js";
@@ -9,6 +12,13 @@ import type { TrailEvent } from "./types.js";
 // by DuckDB, the embedded analytic engine: its JSON reader is built into @duckdb/node-api's binary
 // (no extension download) and reads gzip itself, several files at once. Only the key's records
 // leave the engine, as JSON text, and are normalized like LookupEvents results.
+//
+// Before DuckDB parses anything, a prefilter drops what cannot match: a record made with the key
+// contains the key id's 20 bytes, so each file is inflated (zlib, on libuv's thread pool) and
+// searched for them, and only the records around a hit are cut out (AWS writes every record as
+// `{"eventVersion":...}`, one after the other). A hit that cannot be cut out cleanly sends its
+// whole file to DuckDB instead. DuckDB then runs the one exact query over the cut-out records and
+// those files, so the result is the same as a full scan, without parsing the rest of the JSON.
 
 const LOG_FILE = /\.json(\.gz)?$/i;
 
@@ -53,6 +63,72 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 export interface DuckDbReaderOptions {
   /** DuckDB worker threads (default: what DuckDB picks, one per core). */
   threads?: number;
+  /** false: DuckDB parses every file in full (the reference path; slower). Default true. */
+  prefilter?: boolean;
+  /** Files inflated and searched at once by the prefilter. */
+  concurrency?: number;
+}
+
+const inflate = promisify(gunzip);
+const RECORD_START = Buffer.from('{"eventVersion"');
+const NEXT_RECORD = Buffer.from(',{"eventVersion"');
+
+export interface Prefiltered {
+  /** Records that contain the key id's bytes, one JSON text each. */
+  records: Buffer[];
+  /** Files whose hits could not be cut out as records: DuckDB reads them whole. */
+  wholeFiles: string[];
+}
+
+/** Cuts the records that mention `key` out of one log file's JSON text; null when it cannot. */
+export function cutRecords(text: Buffer, key: Buffer): Buffer[] | null {
+  const out: Buffer[] = [];
+  let hit = text.indexOf(key);
+  while (hit >= 0) {
+    const start = text.lastIndexOf(RECORD_START, hit);
+    if (start < 0) return null;
+    let end = text.indexOf(NEXT_RECORD, hit);
+    if (end < 0) {
+      // The last record: it ends where the Records array does.
+      end = text.lastIndexOf("]");
+      if (end < hit) return null;
+    }
+    const record = text.subarray(start, end);
+    try {
+      JSON.parse(record.toString("utf8"));
+    } catch {
+      return null; // not a whole record (an unusual layout): let DuckDB read the file
+    }
+    out.push(record);
+    hit = text.indexOf(key, end);
+  }
+  return out;
+}
+
+export async function prefilter(files: string[], accessKeyId: string, concurrency = 4): Promise<Prefiltered> {
+  const key = Buffer.from(accessKeyId);
+  const records: Buffer[] = [];
+  const wholeFiles: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++] as string;
+      const raw = await readFile(file);
+      let text: Buffer;
+      try {
+        text = raw[0] === 0x1f && raw[1] === 0x8b ? await inflate(raw) : raw;
+      } catch {
+        wholeFiles.push(file); // DuckDB gives the precise error
+        continue;
+      }
+      if (text.indexOf(key) < 0) continue;
+      const cut = cutRecords(text, key);
+      if (cut === null) wholeFiles.push(file);
+      else records.push(...cut);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, files.length)) }, worker));
+  return { records, wholeFiles };
 }
 
 interface Row {
@@ -81,35 +157,77 @@ const parse = (s: string | null): unknown => {
   }
 };
 
+async function openEngine(threads: number | undefined) {
+  let duck: typeof import("@duckdb/node-api");
+  try {
+    duck = await import("@duckdb/node-api");
+  } catch (err) {
+    throw new EnvironmentError(
+      "DUCKDB_MISSING",
+      "the DuckDB engine (@duckdb/node-api) could not be loaded to read log files",
+      "Reinstall keywarden's dependencies (npm ci), or investigate without --logs.",
+      { cause: err },
+    );
+  }
+  const instance = await duck.DuckDBInstance.create(":memory:", {
+    // Never reach the network: the JSON reader is built in.
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+    ...(threads ? { threads: String(threads) } : {}),
+  });
+  const conn = await instance.connect();
+  return {
+    conn,
+    close: () => {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
 export function duckDbLogReader(opts: DuckDbReaderOptions = {}): LogReader {
   return {
     async read(paths, accessKeyId, since): Promise<LogReadResult> {
       const { files, bytes } = await listLogFiles(paths);
       if (files.length === 0) return { events: [], files: 0, bytes: 0 };
-      let duck: typeof import("@duckdb/node-api");
+      // DuckDB loads (a few hundred ms) while the prefilter inflates and searches the files.
+      const engine = openEngine(opts.threads);
+      let pre: Prefiltered | null = null;
       try {
-        duck = await import("@duckdb/node-api");
+        if (opts.prefilter !== false) pre = await prefilter(files, accessKeyId, opts.concurrency);
       } catch (err) {
-        throw new EnvironmentError(
-          "DUCKDB_MISSING",
-          "the DuckDB engine (@duckdb/node-api) could not be loaded to read log files",
-          "Reinstall keywarden's dependencies (npm ci), or investigate without --logs.",
-          { cause: err },
-        );
+        (await engine.catch(() => null))?.close();
+        throw err;
       }
-      const instance = await duck.DuckDBInstance.create(":memory:", {
-        // Never reach the network: the JSON reader is built in.
-        autoinstall_known_extensions: "false",
-        autoload_known_extensions: "false",
-        ...(opts.threads ? { threads: String(opts.threads) } : {}),
-      });
-      const conn = await instance.connect();
+      const { conn, close } = await engine;
+      let scratch: string | null = null;
       try {
-        const list = `[${files.map(sqlString).join(", ")}]`;
+        let wholeFiles = files;
+        const sources: string[] = [];
+        if (pre) {
+          wholeFiles = pre.wholeFiles;
+          if (pre.records.length > 0) {
+            scratch = await mkdtemp(join(tmpdir(), "keywarden-trail-"));
+            const ndjson = join(scratch, "records.ndjson");
+            const lines = pre.records.flatMap((r) => [r, Buffer.from("\n")]);
+            await writeFile(ndjson, Buffer.concat(lines), { mode: 0o600 });
+            sources.push(
+              `SELECT json AS r FROM read_json(${sqlString(ndjson)}, format = 'newline_delimited', ` +
+                `records = false, columns = {json: '${RECORD_TYPE}'})`,
+            );
+          }
+        }
+        if (wholeFiles.length > 0) {
+          // A log file is one JSON object; maximum_object_size must hold the largest file.
+          sources.push(
+            `SELECT unnest(Records) AS r FROM read_json([${wholeFiles.map(sqlString).join(", ")}], ` +
+              `format = 'auto', maximum_object_size = 1073741824, columns = {Records: '${RECORD_TYPE}[]'})`,
+          );
+        }
+        if (sources.length === 0) return { events: [], files: files.length, bytes };
         const sinceFilter = since
           ? ` AND r.eventTime >= ${sqlString(since.toISOString().replace(/\.\d{3}Z$/, "Z"))}`
           : "";
-        // A log file is one JSON object; maximum_object_size must hold the largest file.
         const sql = `
           SELECT r.eventID, r.eventTime, r.eventName, r.eventSource, r.awsRegion, r.sourceIPAddress,
                  r.userAgent, r.errorCode, CAST(r.readOnly AS VARCHAR) AS readOnly,
@@ -117,13 +235,9 @@ export function duckDbLogReader(opts: DuckDbReaderOptions = {}): LogReader {
                  CAST(r.requestParameters AS VARCHAR) AS requestParameters,
                  CAST(r.responseElements AS VARCHAR) AS responseElements,
                  CAST(r.resources AS VARCHAR) AS resources
-          FROM (
-            SELECT unnest(Records) AS r
-            FROM read_json(${list}, format = 'auto',
-                           maximum_object_size = 1073741824, ignore_errors = false,
-                           columns = {Records: '${RECORD_TYPE}[]'})
-          )
-          WHERE r.userIdentity.accessKeyId = ${sqlString(accessKeyId)}${sinceFilter}`;
+          FROM (${sources.join(" UNION ALL ")})
+          WHERE r.userIdentity.accessKeyId = ${sqlString(accessKeyId)}${sinceFilter}
+          ORDER BY r.eventTime, r.eventID`;
         let reader;
         try {
           reader = await conn.runAndReadAll(sql);
@@ -155,8 +269,8 @@ export function duckDbLogReader(opts: DuckDbReaderOptions = {}): LogReader {
         );
         return { events, files: files.length, bytes };
       } finally {
-        conn.closeSync();
-        instance.closeSync();
+        close();
+        if (scratch) await rm(scratch, { recursive: true, force: true });
       }
     },
   };
