@@ -324,3 +324,48 @@ describe("safety", () => {
     ).toEqual(["lee"]);
   });
 });
+
+describe("rotation stage", () => {
+  it("starts one rotation job on the rotate day, leaves the key to it while open, deactivates after a rollback", async () => {
+    const k = key("rita");
+    const model = new KeyModel([k], clock);
+    const p = policy(
+      POLICY().replace(
+        "timeline: { warn: 76, rotate: 90, deactivate: 100, delete: 110 }",
+        'timeline: { warn: 76, rotate: 90, rotateTo: ["ssm:/keys/{user}"], deactivate: 100, delete: 110 }',
+      ),
+    );
+    const ports = model.ports(store);
+    const run = (day: number) => {
+      clock.day(day);
+      return runEnforcement({
+        store,
+        policy: p,
+        ports,
+        channels: channels(),
+        now: clock.now,
+        apply: true,
+        owner: "t:1",
+      });
+    };
+    for (let day = 88; day <= 105; day++) await run(day);
+    expect(model.events.map((e) => `${e.day} ${e.kind}`)).toEqual(["90 rotate"]);
+    const [job] = await store.listJobs({ userName: "rita" });
+    expect(job).toMatchObject({ oldAccessKeyId: k.accessKeyId, state: "waiting" });
+    const sent = receiver
+      .items()
+      .filter((n) => n.accessKeyId === k.accessKeyId)
+      .map((n) => `${String(n.kind)} ${String(n.stage)}`);
+    // While the job holds the key, the planner sends nothing more about it.
+    expect(sent).toEqual(["countdown rotate", "countdown rotate", "action rotate"]);
+    // Someone rolls the rotation back: the key is the policy's again, and it is past day 100.
+    await store.updateJob(
+      job?.id ?? "",
+      job?.version ?? 0,
+      { state: "rolled-back", step: "done" },
+      { step: "observe", action: "rolled-back", actor: "test" },
+    );
+    await run(106);
+    expect(model.events.map((e) => `${e.day} ${e.kind}`)).toEqual(["90 rotate", "106 deactivate"]);
+  });
+});

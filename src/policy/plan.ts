@@ -228,6 +228,7 @@ export function planEnforcement(input: PlanInput): Plan {
           actionId: null,
         });
       }
+      let rotating = false;
       if (action) {
         acted = true;
         const id = `${base}:${action}`;
@@ -243,6 +244,7 @@ export function planEnforcement(input: PlanInput): Plan {
         else if (planned >= maxChanges) skipReason = `--max-changes ${maxChanges} reached`;
         if (skipReason === null) {
           planned++;
+          rotating = action === "rotate";
           if (action !== "rotate") changedUsers.set(userKey, (changedUsers.get(userKey) ?? 0) + 1);
         }
         const fix = fixFor(action, key, targets);
@@ -303,7 +305,8 @@ export function planEnforcement(input: PlanInput): Plan {
         }
       }
       // Countdown to the next stage: one message per threshold crossed, the tightest one only.
-      if (p.day < warnDay) continue;
+      // A rotation that starts now takes the key's later stages over: no countdown to them.
+      if (p.day < warnDay || rotating) continue;
       if (next) {
         const daysLeft = next.day - p.day;
         const before = timeline.notifyBefore ?? globalBefore;
