@@ -247,6 +247,33 @@ describe("keywarden enforce against the emulator", () => {
     expect((JSON.parse(dry.stdout) as { paused: boolean }).paused).toBe(false);
   });
 
+  it("a run is refused (exit 7) while another process holds the enforcement lock", async () => {
+    const { openStore } = await import("../src/store/open.js");
+    const store = await openStore({ env: env() });
+    try {
+      expect(await store.acquireLock("enforce", "other-host:4242", 60_000, new Date())).toBe(true);
+      const r = await kw(["enforce", "--apply", "--yes", "--format", "json"]);
+      expect(r.code).toBe(7);
+      expect(r.stderr.trim().split("\n")).toEqual([
+        "keywarden: another keywarden enforce run holds the enforcement lock. Wait for it to finish (a crashed run's lock expires after 30 minutes), then run again.",
+      ]);
+      expect(r.stdout).toBe("");
+    } finally {
+      await store.releaseLock("enforce", "other-host:4242");
+      await store.close();
+    }
+  });
+
+  it("notifications lists what was sent as a table", async () => {
+    const r = await kw(["notifications", "--format", "table"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^WHEN\s+STATUS\s+KIND\s+OWNER\s+USER\s+KEY\s+STAGE\s+DEADLINE\s+CHANNELS/);
+    expect(r.stdout).toMatch(
+      /sent\s+action\s+alice@example\.com\s+alice\s+AKIA\*{12}\w{4}\s+deactivate\s+\S+\s+webhook:sent/,
+    );
+    expect(r.stdout).not.toContain(alice);
+  });
+
   it("--schedule runs on the cron expression and exits cleanly on SIGTERM", async () => {
     const child = spawn(
       process.execPath,
