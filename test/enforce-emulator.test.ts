@@ -162,6 +162,23 @@ describe("keywarden enforce against the emulator", () => {
     expect(table.stdout).toMatch(/deactivate\s+alice\s+AKIA\*+\w{4}\s+access-key-unused\s+70\s+planned/);
   });
 
+  it("a channel secret that is not set: the dry run warns, --apply refuses before any change", async () => {
+    await writeFile(
+      join(dir, "no-secret.yaml"),
+      POLICY().replace("secretEnv: KW_HOOK_SECRET", "secretEnv: KW_NOT_SET"),
+    );
+    const dry = await kw(["enforce", "--config", "no-secret.yaml", "--format", "json"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain(
+      "keywarden: warning: notification channel webhook: environment variable KW_NOT_SET (secretEnv) is not set; --apply will refuse to run.",
+    );
+    const apply = await kw(["enforce", "--config", "no-secret.yaml", "--apply", "--yes"]);
+    expect(apply.code).toBe(2);
+    expect(apply.stderr.trim().split("\n")).toHaveLength(1);
+    expect(await statuses("alice")).toEqual({ [alice]: "Active" });
+    expect(hits).toEqual([]);
+  });
+
   it("--apply without --yes and without a terminal changes nothing", async () => {
     const r = await kw(["enforce", "--apply", "--format", "json"]);
     expect(r.code).toBe(0);

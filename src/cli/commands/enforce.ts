@@ -158,13 +158,23 @@ async function runOnce(
     import("../../aws/sns.js"),
   ]);
   const policy = await loadFor(flags, io);
-  const channels = flags.apply
-    ? buildChannels(policy.doc.notifications?.channels ?? [], {
-        env: io.env,
-        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-        snsPublisher: () => snsPublisher(session, flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
-      })
-    : [];
+  const build = () =>
+    buildChannels(policy.doc.notifications?.channels ?? [], {
+      env: io.env,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      snsPublisher: () => snsPublisher(session, flags.endpointUrl ? { endpoint: flags.endpointUrl } : {}),
+    });
+  let channels: ReturnType<typeof build> = [];
+  if (flags.apply) channels = build();
+  else {
+    // A dry run sends nothing, but says now what would stop --apply.
+    try {
+      build();
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      io.stderr.write(`keywarden: warning: ${e.message}; --apply will refuse to run. ${e.fix}\n`);
+    }
+  }
   const ports = await makePorts(flags, io, store, session, policy);
   const confirm = wiring.confirmer(io, flags.yes === true);
   return runEnforcement({
