@@ -1,6 +1,6 @@
 // The file `keywarden init` writes: every section, commented, valid as it stands (a test parses it).
 
-export const STARTER_POLICY = `# keywarden policy: what \`keywarden audit\`, \`keywarden rules\` and \`keywarden enforce\` apply.
+export const STARTER_POLICY = `# keywarden policy: what \`keywarden enforce\` applies (\`keywarden rules\` shows its thresholds).
 # Validate it with \`keywarden enforce\` (a dry run: it prints the plan and changes nothing).
 version: 1
 
