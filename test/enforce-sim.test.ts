@@ -116,6 +116,10 @@ describe("fifty days of daily enforcement runs", () => {
     expect(receiver.received.every((r) => r.signatureOk)).toBe(true);
     const all = receiver.items().map((n) => n.dedupeKey as string);
     expect(new Set(all).size).toBe(all.length);
+    // 51 daily runs, 5 keys of 4 users: 55 messages (one request each: no digest) and 8 key changes.
+    expect(all).toHaveLength(55);
+    expect(receiver.received).toHaveLength(55);
+    expect(model.events).toHaveLength(8);
 
     // alice: countdowns 14/7/1 before each stage, the overdue rotation (no rotateTo), each action.
     const a = `111122223333:${alice.accessKeyId}`;
