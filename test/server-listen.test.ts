@@ -5,6 +5,7 @@ import { connect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { REMEDIATE_PERMISSIONS, RESPOND_PERMISSIONS } from "../src/response/ports.js";
 import { runCli } from "./helpers/cli.js";
 import { startServe } from "./e2e/serve.js";
 
@@ -89,15 +90,17 @@ describe("keywarden serve", () => {
     }
   });
 
-  it("`permissions serve` covers what the dashboard calls: the audit's reads and the rotation's writes", async () => {
-    const [serve, audit, rotate] = await Promise.all(
-      ["serve", "audit", "rotate"].map(async (verb) => {
-        const r = await runCli(["permissions", verb]);
-        expect(r.code).toBe(0);
-        return (JSON.parse(r.stdout) as { Statement: { Action: string[] }[] }).Statement[0]?.Action ?? [];
-      }),
-    );
-    expect(serve).toEqual([...new Set([...audit, ...rotate])].sort());
+  it("`permissions serve` covers what the dashboard calls: audit, rotate and respond", async () => {
+    const actions = async (verb: string) => {
+      const r = await runCli(["permissions", verb]);
+      expect(r.code).toBe(0);
+      return (JSON.parse(r.stdout) as { Statement: { Action: string[] }[] }).Statement[0]?.Action ?? [];
+    };
+    const [serve, audit, rotate] = await Promise.all([actions("serve"), actions("audit"), actions("rotate")]);
+    expect(serve).toEqual([...new Set([...audit, ...rotate, ...RESPOND_PERMISSIONS])].sort());
+    // Containment from the page never removes what the key created (that is `respond --remediate`).
+    expect(REMEDIATE_PERMISSIONS).toContain("iam:DeleteLoginProfile");
+    expect(serve).not.toContain("iam:DeleteLoginProfile");
   });
 
   it("refuses a bad --port or --host with a one-line usage error", async () => {

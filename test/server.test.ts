@@ -3,13 +3,14 @@
 import { mkdtemp, readFile, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoAccount } from "../src/emulator/demo-account.js";
 import type { AuditReport } from "../src/domain/audit-report.js";
 import { SEVERITIES } from "../src/domain/types.js";
 import { createApp, ACTION_KIND } from "../src/server/app.js";
 import { hashToken } from "../src/server/token.js";
-import { auditRunner, rotationController } from "../src/server/wiring.js";
+import { auditRunner, respondRunner, rotationController } from "../src/server/wiring.js";
 import type { Overview, KeyPage } from "../src/server/views.js";
 import { openStore } from "../src/store/open.js";
 import type { Store } from "../src/store/types.js";
@@ -293,41 +294,55 @@ describe("incidents, scan results and the dashboard files", () => {
 });
 
 describe("POST /api/v1/respond", () => {
-  // `keywarden serve` does not wire the response capability yet; this checks the route's guard and
-  // its record with a runner handed in, as serve would hand in the real one.
-  function withRunner(allowActions: boolean, calls: string[]) {
+  function withRespond(allowActions: boolean) {
     const io = { stdout: { write: () => true }, stderr: { write: () => true }, env, cwd: home };
+    const target = { endpointUrl: emu.endpoint, region: REGION, credentials: DUMMY_CREDENTIALS };
     return createApp({
       store,
       now: () => new Date(),
       runAudit: () => Promise.reject(new Error("unused")),
-      rotations: rotationController(io, store, {}),
-      respond: (input) => {
-        calls.push(input.accessKeyId);
-        return Promise.resolve({ incidentId: "inc-1", accessKeyId: input.accessKeyId });
-      },
+      rotations: rotationController(io, store, target),
+      respond: respondRunner(io, store, target),
       tokenHash: hashToken(TOKEN),
       allowActions,
     });
   }
 
-  it("is absent without a runner, refused when read-only, and recorded when it runs", async () => {
-    expect((await post(app(true), "/api/v1/respond", { accessKeyId: "AKIAIOSFODNN7EXAMPLE" })).status).toBe(
-      404,
-    );
-    const calls: string[] = [];
-    const readOnly = await post(withRunner(false, calls), "/api/v1/respond", {
-      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+  it("contains the key like `keywarden respond --yes`, stores the incident and records the action", async () => {
+    const frank = cliAudit.keys.find((k) => k.userName === "frank")?.accessKeyId ?? "";
+    expect((await post(app(true), "/api/v1/respond", { accessKeyId: frank })).status).toBe(404);
+    expect((await post(withRespond(false), "/api/v1/respond", { accessKeyId: frank })).status).toBe(403);
+    expect((await post(withRespond(true), "/api/v1/respond", {})).status).toBe(400);
+    const badSince = await post(withRespond(true), "/api/v1/respond", {
+      accessKeyId: frank,
+      since: "yesterday",
     });
-    expect(readOnly.status).toBe(403);
-    expect((await post(withRunner(true, calls), "/api/v1/respond", {})).status).toBe(400);
-    expect(calls).toEqual([]);
-    const ok = await post(withRunner(true, calls), "/api/v1/respond", {
-      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+    expect(badSince.status).toBe(400);
+    const keys = await emu.iam().send(new ListAccessKeysCommand({ UserName: "frank" }));
+    expect(keys.AccessKeyMetadata?.[0]?.Status).toBe("Active");
+
+    const res = await post(withRespond(true), "/api/v1/respond", {
+      accessKeyId: frank,
+      regions: ["us-east-1"],
     });
-    expect(ok.status).toBe(201);
-    expect(calls).toEqual(["AKIAIOSFODNN7EXAMPLE"]);
-    const actions = await store.listRecords(ACTION_KIND, { subject: "AKIAIOSFODNN7EXAMPLE" });
-    expect(actions.map((r) => r.data.action)).toEqual(["respond"]);
+    expect(res.status, await res.clone().text()).toBe(201);
+    const report = (await res.json()) as {
+      incidentId: string;
+      userName: string;
+      containment: { deactivated: boolean };
+    };
+    expect(report).toMatchObject({ userName: "frank", containment: { deactivated: true } });
+    const after = await emu.iam().send(new ListAccessKeysCommand({ UserName: "frank" }));
+    expect(after.AccessKeyMetadata?.[0]?.Status).toBe("Inactive");
+    expect(await get<{ incidentId: string }>(`/api/v1/incidents/${report.incidentId}`)).toMatchObject({
+      incidentId: report.incidentId,
+    });
+    const md = await app(false).request(`/api/v1/incidents/${report.incidentId}/report`, { headers: auth });
+    expect(await md.text()).toMatch(/^# Incident inc-/);
+    const actions = await store.listRecords(ACTION_KIND, { subject: frank });
+    expect(actions.map((r) => `${String(r.data.action)}:${String(r.data.outcome)}`)).toEqual([
+      "respond:ok",
+      "respond:error",
+    ]);
   });
 });

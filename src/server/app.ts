@@ -9,7 +9,7 @@ import { JobNotFoundError } from "../store/errors.js";
 import type { IncidentReport } from "../response/types.js";
 import type { RotationJob, StoredRecord } from "../store/types.js";
 import { latestAudit, saveAudit } from "./audit-records.js";
-import type { ServerDeps, StartRotationInput } from "./ports.js";
+import type { RespondRunner, ServerDeps, StartRotationInput } from "./ports.js";
 import { dashboardFile } from "./static.js";
 import { tokenMatches } from "./token.js";
 import { activityFrom, keyPage, keysReport, overview } from "./views.js";
@@ -267,16 +267,10 @@ export function createApp(deps: ServerDeps): Hono {
   const respond = deps.respond;
   if (respond) {
     api.post("/respond", requireActions, async (c) => {
-      const body = (await c.req.json().catch(() => null)) as {
-        accessKeyId?: unknown;
-        userName?: unknown;
-      } | null;
-      if (typeof body?.accessKeyId !== "string") {
-        return fail(c, 400, "accessKeyId is required", 'Send {"accessKeyId": "AKIA..."}.');
-      }
-      const accessKeyId = body.accessKeyId;
-      const userName = typeof body.userName === "string" ? body.userName : null;
-      return c.json(await act("respond", accessKeyId, () => respond({ accessKeyId, userName })), 201);
+      const body = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
+      const input = respondInput(body);
+      if (typeof input === "string") return fail(c, 400, input, 'Send {"accessKeyId": "AKIA..."}.');
+      return c.json(await act("respond", input.accessKeyId, () => respond(input)), 201);
     });
   }
 
@@ -324,4 +318,16 @@ function startInput(body: unknown): StartRotationInput | string {
     return "observe must be a duration such as 7d or 0";
   if (typeof soak !== "string" || !DURATION.test(soak)) return "soak must be a duration such as 7d or 0";
   return { userName: b.userName, accessKeyId, to: to as string[], observe, soak };
+}
+
+/** The respond request, checked; a string is the problem. */
+function respondInput(body: Record<string, unknown> | null): Parameters<RespondRunner>[0] | string {
+  if (typeof body?.accessKeyId !== "string") return "accessKeyId is required";
+  const since = body.since ?? null;
+  if (since !== null && typeof since !== "string") return "since must be an ISO time or a span such as 36h";
+  const regions = body.regions ?? null;
+  if (regions !== null && (!Array.isArray(regions) || !regions.every((r) => typeof r === "string"))) {
+    return "regions must be a list of region names";
+  }
+  return { accessKeyId: body.accessKeyId, since, regions };
 }

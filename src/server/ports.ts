@@ -31,11 +31,15 @@ export interface RotationController {
   rollback(id: string): Promise<RotationJob>;
 }
 
-/** Containment of a key, when the response capability provides one. */
+/**
+ * `keywarden respond KEY --yes` from the page: contain, investigate, store the incident. `since` is
+ * an ISO time or a span (36h, 7d); `regions` limits LookupEvents (default: every enabled region).
+ */
 export type RespondRunner = (input: {
   accessKeyId: string;
-  userName: string | null;
-}) => Promise<Record<string, unknown>>;
+  since: string | null;
+  regions: string[] | null;
+}) => Promise<{ incidentId: string }>;
 
 export interface ServerDeps {
   store: Store;

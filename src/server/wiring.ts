@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { AwsTarget } from "../aws/session.js";
 import type { CliIO } from "../cli/io.js";
 import { UsageError } from "../domain/errors.js";
@@ -5,7 +6,7 @@ import { maskKeyId } from "../domain/key-id.js";
 import { DEFAULT_THRESHOLDS } from "../rules/rule.js";
 import { LOCKING_STATES, type RotationJob, type Store } from "../store/types.js";
 import { lastUsedSourcesOf } from "./audit-records.js";
-import type { AuditRun, RotationController, StartRotationInput } from "./ports.js";
+import type { AuditRun, RespondRunner, RotationController, StartRotationInput } from "./ports.js";
 
 // The real adapters behind the API for `keywarden serve`: the audit `keywarden audit` runs and the
 // rotation engine as `keywarden rotate` wires it (rotation-wiring.ts), driven from the page.
@@ -118,5 +119,72 @@ export function rotationController(io: CliIO, store: Store, target: AwsTarget): 
     },
     advance: (id) => withJob(id, async (job) => (await engineFor(job, true)).advance(job)),
     rollback: (id) => withJob(id, async (job) => (await engineFor(job, true)).startRollback(job)),
+  };
+}
+
+/**
+ * Containment from the page, wired as `keywarden respond --yes` wires it (without --remediate:
+ * removing what an attacker created stays a decision made at the terminal).
+ */
+export function respondRunner(io: CliIO, store: Store, target: AwsTarget): RespondRunner {
+  return async (input) => {
+    const [
+      wiring,
+      cli,
+      { respond, validateKeyId },
+      { duckDbLogReader },
+      { regionalClients },
+      trail,
+      iamResp,
+    ] = await Promise.all([
+      import("../cli/rotation-wiring.js"),
+      import("../cli/commands/respond.js"),
+      import("../response/respond.js"),
+      import("../response/logs.js"),
+      import("../aws/regional.js"),
+      import("../aws/cloudtrail.js"),
+      import("../aws/iam-response.js"),
+    ]);
+    validateKeyId(input.accessKeyId);
+    const since = cli.parseSince(input.since ?? undefined, new Date());
+    const regions = input.regions ? cli.parseRegions(input.regions.join(",")) : undefined;
+    const session = await wiring.sessionFor(target, io);
+    const clients = regionalClients(session, {
+      endpointUrl: target.endpointUrl,
+      maxAttempts: target.maxAttempts,
+    });
+    try {
+      const lookup = trail.lookupPort(session, clients, {
+        pacing: trail.REAL_PACING,
+        warn: (line) => io.stderr.write(`keywarden: warning: ${line}\n`),
+      });
+      return await respond(
+        { accessKeyId: input.accessKeyId, since, logPaths: [], dryRun: false, remediate: false, regions },
+        {
+          iam: iamResp.responseIamPort(session),
+          lookup,
+          logs: duckDbLogReader(),
+          now: () => new Date(),
+          newIncidentId: (now) =>
+            `inc-${now
+              .toISOString()
+              .replace(/[-:]/g, "")
+              .replace(/\.\d{3}Z$/, "")
+              .replace("T", "-")}-${randomBytes(3).toString("hex")}`,
+          log: (line) => io.stderr.write(`keywarden: ${line}\n`),
+          save: async (r) => {
+            await store.putRecord({
+              kind: "incident",
+              id: r.incidentId,
+              subject: r.accessKeyId,
+              data: r as unknown as Record<string, unknown>,
+            });
+          },
+          confirm: () => Promise.resolve(false),
+        },
+      );
+    } finally {
+      clients.destroy();
+    }
   };
 }

@@ -148,6 +148,16 @@ it("walks the dashboard: token, findings, a key, a rotation started and advanced
   expect(await page.locator("ol.timeline li").count()).toBeGreaterThanOrEqual(3);
   await shot("04-key");
 
+  // Respond from the key's page: contained, investigated, stored as an incident.
+  await page.getByLabel("CloudTrail regions").fill("us-east-1");
+  await page.getByRole("button", { name: "Respond" }).click();
+  expect(await page.locator("dialog[open]").textContent()).toMatch(/Contain AKIA\*+\w{4} of svc-legacy-ftp/);
+  await page.locator("dialog[open] button[data-confirm]").click();
+  await page.waitForURL(/#\/incidents\/inc-/);
+  await expect.poll(() => page.locator("main").textContent()).toMatch(/Deactivatedyes/);
+  expect(await page.locator("main").textContent()).toContain("svc-legacy-ftp");
+  await shot("04b-responded");
+
   // Rotations: start one for svc-backup into a dotenv file, confirm in the dialog.
   await page.getByRole("link", { name: "Rotations" }).click();
   await page.getByLabel("User").selectOption("svc-backup");
@@ -192,10 +202,11 @@ it("walks the dashboard: token, findings, a key, a rotation started and advanced
 
   // Incidents and scan results, from the store.
   await page.getByRole("link", { name: "Incidents" }).click();
-  await expect.poll(() => page.locator("main table tbody tr").count()).toBe(1);
-  expect(await page.locator("main table tbody tr").textContent()).toContain("mallory");
+  await expect.poll(() => page.locator("main table tbody tr").count()).toBe(2);
+  const users = await page.locator("main table tbody tr td:nth-child(3)").allTextContents();
+  expect(users.sort()).toEqual(["mallory", "svc-legacy-ftp"]);
   await shot("10-incidents");
-  await page.locator("main table tbody tr a").click();
+  await page.locator("main table tbody tr", { hasText: "mallory" }).getByRole("link").click();
   await expect.poll(() => page.getByTestId("incident-report").textContent()).toMatch(/^# Incident inc-/);
   expect(await page.locator("main").textContent()).toMatch(/Deactivatedyes/);
   await shot("10b-incident");

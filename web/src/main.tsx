@@ -102,7 +102,7 @@ function App() {
   if (!session) return <TokenForm onSession={setSession} />;
   const [section = "", id] = route;
   let page;
-  if (section === "keys") page = id ? <KeyPageView id={id} /> : <KeysPage />;
+  if (section === "keys") page = id ? <KeyPageView id={id} session={session} /> : <KeysPage />;
   else if (section === "rotations")
     page = id ? <RotationPage id={id} session={session} /> : <RotationsPage session={session} />;
   else if (section === "incidents") page = id ? <IncidentPage id={id} /> : <IncidentsPage />;

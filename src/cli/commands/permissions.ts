@@ -23,13 +23,14 @@ export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   trail: TRAIL_PERMISSIONS,
   enforce: ENFORCE_PERMISSIONS,
   scan: [...INVENTORY_PERMISSIONS, ...SCAN_VERIFY_PERMISSIONS],
-  // The dashboard audits, and with --allow-actions rotates, as those verbs do.
+  // The dashboard audits, and with --allow-actions rotates and responds (no --remediate), as those verbs do.
   serve: [
     ...new Set([
       ...INVENTORY_PERMISSIONS,
       ...ROTATION_PERMISSIONS,
       ...TARGET_PERMISSIONS.secretsmanager,
       ...TARGET_PERMISSIONS.ssm,
+      ...RESPOND_PERMISSIONS,
     ]),
   ],
 };

@@ -84,6 +84,7 @@ async function serve(flags: ServeFlags, io: CliIO, signals: NodeJS.EventEmitter)
       now: () => new Date(),
       runAudit,
       rotations: wiring.rotationController(io, store, target),
+      respond: wiring.respondRunner(io, store, target),
       tokenHash: hash,
       allowActions: flags.allowActions === true,
       dashboardDir: built ? dir : null,
@@ -150,7 +151,10 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
         "address to bind; anything but loopback is reachable from other machines (a warning says so)",
         "127.0.0.1",
       )
-      .option("--allow-actions", "let the page start audits and start, advance and roll back rotations")
+      .option(
+        "--allow-actions",
+        "let the page run audits, start, advance and roll back rotations, and respond to (contain) a key",
+      )
       .option("--rotate-token", "issue a new access token (printed once) and invalidate the old one")
       .option("--no-audit", "do not audit at start, even when no audit is stored")
       .addHelpText(

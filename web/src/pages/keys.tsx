@@ -1,4 +1,5 @@
 import { useMemo, useState } from "preact/hooks";
+import { api } from "../api";
 import { day, maskKeyId, when } from "../format";
 import {
   SEVERITIES,
@@ -7,8 +8,9 @@ import {
   type KeyPage,
   type KeysReport,
   type KeyView,
+  type Session,
 } from "../types";
-import { Page, SeverityBadge, StateBadge, useApi } from "../ui";
+import { ConfirmButton, Page, SeverityBadge, StateBadge, useApi } from "../ui";
 
 type Column = "userName" | "accessKeyId" | "status" | "ageDays" | "lastUsedAt" | "lastUsedService" | "worst";
 
@@ -141,10 +143,55 @@ export function KeysPage() {
   );
 }
 
-export function KeyPageView({ id }: { id: string }) {
-  const loaded = useApi<KeyPage>(`keys/${encodeURIComponent(id)}`);
+/** `keywarden respond` from the page: contain the key, investigate, store the incident. */
+function RespondAction({ id, userName }: { id: string; userName: string }) {
+  const [regions, setRegions] = useState("");
+  const run = async () => {
+    const list = regions
+      .split(/[\s,]+/)
+      .map((r) => r.trim())
+      .filter((r) => r !== "");
+    const report = await api<{ incidentId: string }>("respond", {
+      method: "POST",
+      body: { accessKeyId: id, regions: list.length > 0 ? list : null },
+    });
+    location.hash = `#/incidents/${encodeURIComponent(report.incidentId)}`;
+  };
   return (
-    <Page title={`Key ${id}`} loaded={loaded}>
+    <div class="row">
+      <input
+        name="regions"
+        aria-label="CloudTrail regions"
+        class="regions"
+        placeholder="regions (blank: all enabled)"
+        value={regions}
+        onInput={(e) => {
+          setRegions(e.currentTarget.value);
+        }}
+      />
+      <ConfirmButton
+        label="Respond"
+        danger
+        question={`Contain ${maskKeyId(id)} of ${userName} as compromised: set it Inactive and attach AWSCompromisedKeyQuarantineV3 to ${userName}, then search CloudTrail and store an incident?`}
+        onConfirm={run}
+      />
+    </div>
+  );
+}
+
+export function KeyPageView({ id, session }: { id: string; session: Session }) {
+  const loaded = useApi<KeyPage>(`keys/${encodeURIComponent(id)}`);
+  const key = loaded.data?.key;
+  return (
+    <Page
+      title={`Key ${id}`}
+      loaded={loaded}
+      actions={
+        session.allowActions && session.respond && key ? (
+          <RespondAction id={id} userName={key.userName} />
+        ) : null
+      }
+    >
       {(p) => (
         <div class="grid">
           <div class="card">
@@ -191,7 +238,7 @@ export function KeyPageView({ id }: { id: string }) {
               </ul>
             )}
           </div>
-          <div class="card wide">
+          <div class="card full">
             <h2>Timeline</h2>
             <ol class="timeline">
               {p.timeline.map((t, i) => (
