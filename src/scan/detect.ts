@@ -3,11 +3,12 @@
 // ASCII lines agree on).
 import {
   KEY_ID_RE,
-  AWS_BEFORE_RE,
+  NAME_LOOKBACK,
   SECRET_AT_RE,
+  SECRET_NEEDLES,
   SECRET_RUN_RE,
-  TOKEN_NAME_BEFORE_RE,
-  TOKEN_VALUE_RE,
+  TOKEN_AT_RE,
+  TOKEN_NEEDLES,
   TOKEN_BODY_RE,
   TOKEN_PREFIXES,
   isBase64Char,
@@ -39,7 +40,7 @@ const TOKEN_PAIR = 3000;
  * "AKIA" + "ABCD...", 'AKIA' 'ABCD', ["AKIA", "ABCD..."], PHP's "AKIA"."ABCD": fragments of one
  * string literal. A quote, an optional joiner, an optional line break, the same quote.
  */
-const JOIN_RE = /(["'])[ \t]*(?:[+.,][ \t]*)?(?:\r?\n[ \t]*)?(?:[+.,][ \t]*)?\1/g;
+const JOIN_RE = /(["'])[ \t]*(?:[+.,][ \t]*)?(?:\r?\n[ \t]*)?(?:[+.,][ \t]*)?\1/y;
 
 const ALLOW = "keywarden:allow";
 
@@ -54,6 +55,20 @@ interface Hit {
  * Where a literal occurs, by String#indexOf (memchr-fast; a case-insensitive regex over the whole
  * text is ten times slower). The slower, anchored regexes then run only in windows around these.
  */
+/** Where a name that ends in one of `needles` starts with one of `heads` (lower-case), once each. */
+function nameStarts(text: string, at: number[], heads: string[]): number[] {
+  const starts = new Set<number>();
+  for (const p of at) {
+    const from = Math.max(0, p - NAME_LOOKBACK);
+    const before = text.slice(from, p).toLowerCase();
+    for (const h of heads) {
+      const i = before.lastIndexOf(h);
+      if (i >= 0) starts.add(from + i);
+    }
+  }
+  return [...starts];
+}
+
 function positions(text: string, needles: readonly string[]): number[] {
   const out: number[] = [];
   for (const n of needles) {
@@ -62,35 +77,62 @@ function positions(text: string, needles: readonly string[]): number[] {
   return out.sort((a, b) => a - b);
 }
 
-const SECRET_NEEDLES = ["ecret", "ECRET"] as const;
-const TOKEN_NEEDLES = ["oken", "OKEN"] as const;
-
 export function detect(text: string): RawFinding[] {
   const hits = detectHits(text);
-  // Literals split into fragments: join them and look again, keeping only what the plain pass missed.
-  JOIN_RE.lastIndex = 0;
-  if (JOIN_RE.test(text)) {
-    const { joined, toOriginal } = joinFragments(text);
-    // Same value, or same kind at the same place (a token the join ran into the next string).
-    const seen = new Set(hits.flatMap((h) => [h.value, `${h.kind}@${h.index}`]));
-    for (const h of detectHits(joined)) {
-      const index = toOriginal(h.index);
-      if (!seen.has(h.value) && !seen.has(`${h.kind}@${index}`)) hits.push({ ...h, index });
+  // Key ids split into literal fragments: join those fragments and look for key ids again,
+  // keeping only what the plain pass missed.
+  const joins = keyJoins(text);
+  if (joins.length > 0) {
+    const { joined, toOriginal } = joinFragments(text, joins);
+    const seen = new Set(hits.map((h) => h.value));
+    for (const h of keyIdHits(joined)) {
+      if (!seen.has(h.value)) hits.push({ ...h, index: toOriginal(h.index) });
     }
   }
   return locate(text, hits);
 }
 
-function detectHits(text: string): Hit[] {
+const KEY_CHAR = /[A-Z0-9]/;
+const NEEDLES = [...SECRET_NEEDLES, ...TOKEN_NEEDLES];
+
+/**
+ * Joiners inside a key id split across literals: a literal starting with "A" and holding only
+ * key-id characters, a joiner, and more key-id characters, for up to 20 characters in all.
+ */
+function keyJoins(text: string): { index: number; length: number }[] {
+  const out: { index: number; length: number }[] = [];
+  for (const q of positions(text, ['"A', "'A"])) {
+    let pos = q + 1;
+    let total = 0;
+    for (;;) {
+      let end = pos;
+      while (end < text.length && KEY_CHAR.test(text.charAt(end))) end++;
+      total += end - pos;
+      if (total >= 20 || end === pos) break;
+      JOIN_RE.lastIndex = end;
+      const m = JOIN_RE.exec(text);
+      if (!m || !KEY_CHAR.test(text.charAt(end + m[0].length))) break;
+      out.push({ index: end, length: m[0].length });
+      pos = end + m[0].length;
+    }
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+function keyIdHits(text: string): Hit[] {
   const hits: Hit[] = [];
-  const keyIds: { id: string; index: number }[] = [];
   KEY_ID_RE.lastIndex = 0;
   for (const m of text.matchAll(KEY_ID_RE)) {
     const id = m[0];
     if (isExampleKeyId(id) || isPlaceholderKeyId(id)) continue;
-    keyIds.push({ id, index: m.index });
     hits.push({ kind: "access-key-id", value: id, keyId: id, index: m.index });
   }
+  return hits;
+}
+
+function detectHits(text: string): Hit[] {
+  const hits = keyIdHits(text);
+  const keyIds = hits.map((h) => ({ id: h.value, index: h.index }));
   const secretAt = new Set<number>();
   const addSecret = (value: string, index: number, keyId: string | null) => {
     if (secretAt.has(index) || !isPlausibleSecret(value)) return;
@@ -104,12 +146,15 @@ function detectHits(text: string): Hit[] {
     SECRET_RUN_RE.lastIndex = 0;
     for (const m of window.matchAll(SECRET_RUN_RE)) addSecret(m[0], from + m.index, k.id);
   }
-  for (const p of positions(text, SECRET_NEEDLES)) {
-    SECRET_AT_RE.lastIndex = p - 1;
-    const m = p > 0 ? SECRET_AT_RE.exec(text) : null;
-    if (!m) continue;
-    // "secret_key", "SecretAccessKey"... or "aws_secret": a bare "secret" is anybody's.
-    if (m[1] === undefined && !AWS_BEFORE_RE.test(text.slice(Math.max(0, p - 5), p - 1))) continue;
+  // One search for all the names' needles, then split by family.
+  const named = positions(text, NEEDLES);
+  const secretNames = named.filter((p) => SECRET_NEEDLES.some((n) => text.startsWith(n, p)));
+  const tokenNames = named.filter((p) => TOKEN_NEEDLES.some((n) => text.startsWith(n, p)));
+  for (const start of nameStarts(text, secretNames, ["secret"])) {
+    SECRET_AT_RE.lastIndex = start;
+    const m = SECRET_AT_RE.exec(text);
+    // "secret_key", "SecretAccessKey"... a bare "secret" is anybody's.
+    if (!m || m[1] === undefined) continue;
     const value = m[2] ?? "";
     const index = m.index + m[0].length - value.length;
     addSecret(value, index, nearestKeyId(keyIds, index, PAIR_BEFORE + PAIR_AFTER, false));
@@ -120,11 +165,9 @@ function detectHits(text: string): Hit[] {
     tokenAt.add(index);
     hits.push({ kind: "session-token", value, keyId: nearestKeyId(keyIds, index, TOKEN_PAIR, true), index });
   };
-  for (const p of positions(text, TOKEN_NEEDLES)) {
-    const before = text.slice(Math.max(0, p - 10), p - 1);
-    if (!TOKEN_NAME_BEFORE_RE.test(before)) continue;
-    TOKEN_VALUE_RE.lastIndex = p + 4;
-    const m = TOKEN_VALUE_RE.exec(text);
+  for (const start of nameStarts(text, tokenNames, ["session", "security"])) {
+    TOKEN_AT_RE.lastIndex = start;
+    const m = TOKEN_AT_RE.exec(text);
     if (m) addToken(m[1] ?? "", m.index + m[0].length - (m[1] ?? "").length);
   }
   for (const p of positions(text, TOKEN_PREFIXES)) {
@@ -151,20 +194,23 @@ function nearestKeyId(
   return best?.id ?? null;
 }
 
-function joinFragments(text: string): { joined: string; toOriginal: (i: number) => number } {
+function joinFragments(
+  text: string,
+  joins: { index: number; length: number }[],
+): { joined: string; toOriginal: (i: number) => number } {
   // Where each removed joiner was (in joined coordinates) and how much had been removed by then.
   const at: number[] = [];
   const shift: number[] = [];
   let removed = 0;
   let joined = "";
   let last = 0;
-  JOIN_RE.lastIndex = 0;
-  for (const m of text.matchAll(JOIN_RE)) {
-    joined += text.slice(last, m.index);
-    removed += m[0].length;
+  for (const j of joins) {
+    if (j.index < last) continue;
+    joined += text.slice(last, j.index);
+    removed += j.length;
     at.push(joined.length);
     shift.push(removed);
-    last = m.index + m[0].length;
+    last = j.index + j.length;
   }
   joined += text.slice(last);
   const toOriginal = (i: number) => {
