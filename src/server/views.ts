@@ -150,7 +150,7 @@ export function activityFrom(input: {
       at: r.createdAt,
       kind: "audit",
       text: `audit of ${r.subject ?? "?"}: ${open} findings`,
-      ref: "",
+      ref: null,
     });
   }
   for (const r of input.incidents) {

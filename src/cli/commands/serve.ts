@@ -20,6 +20,7 @@ interface ServeFlags {
 }
 
 const DEFAULT_PORT = 8787;
+const SHUTDOWN_GRACE_MS = 10_000;
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
 export function isLoopback(host: string): boolean {
@@ -118,11 +119,15 @@ async function serve(flags: ServeFlags, io: CliIO, signals: NodeJS.EventEmitter)
         signals.off("SIGINT", stop);
         signals.off("SIGTERM", stop);
         io.stderr.write("keywarden: stopping the dashboard...\n");
+        const http = server as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+        const force = setTimeout(() => http.closeAllConnections?.(), SHUTDOWN_GRACE_MS);
         server.close(() => {
+          clearTimeout(force);
           stopped();
         });
-        // Keep-alive connections would hold close() open.
-        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        // Idle keep-alive connections would hold close() open; a request still running (a rotation
+        // step) gets a grace period to finish before the store closes under it.
+        http.closeIdleConnections?.();
       };
       signals.on("SIGINT", stop);
       signals.on("SIGTERM", stop);
