@@ -3,7 +3,7 @@
 // the same filter-and-group, on ~1 GB (uncompressed) of generated CloudTrail logs with planted
 // attacker events. See bench/README.md.
 import { spawn } from "node:child_process";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { duckDbLogReader } from "../src/response/logs.js";
@@ -121,6 +121,7 @@ function groupKey(g: Group): string {
 }
 
 export async function benchTrail(o: TrailBenchOptions): Promise<object> {
+  const load0 = loadavg()[0] ?? 0;
   const t0 = performance.now();
   const gen: GenResult = await generateLogs({
     bytes: o.bytes,
@@ -216,7 +217,10 @@ export async function benchTrail(o: TrailBenchOptions): Promise<object> {
     ratio: {
       keywardenCliVsJq: round(jqMed / kwMed, 2),
       keywardenInProcessVsJq: round(jqMed / median(libMs), 2),
+      duckdbFullScanVsJq: round(jqMed / median(fullMs), 2),
     },
+    // Other work on the machine during the run (1-minute load average at start and end).
+    loadAverage: { start: round(load0, 2), end: round(loadavg()[0] ?? 0, 2) },
     recall: { plantedEventsFoundById: recall, plantedFoundInTrailGroups: plantedFoundInGroups },
     sameGroupsAsJq: sameGroups,
     targets: { atLeast10xJq: jqMed / kwMed >= 10, everyPlantedEventFound: recall === 1 },

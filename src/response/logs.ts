@@ -81,9 +81,9 @@ export interface Prefiltered {
 }
 
 /** Cuts the records that mention `key` out of one log file's JSON text; null when it cannot. */
-export function cutRecords(text: Buffer, key: Buffer): Buffer[] | null {
+export function cutRecords(text: Buffer, key: Buffer, firstHit = text.indexOf(key)): Buffer[] | null {
   const out: Buffer[] = [];
-  let hit = text.indexOf(key);
+  let hit = firstHit;
   while (hit >= 0) {
     const start = text.lastIndexOf(RECORD_START, hit);
     if (start < 0) return null;
@@ -121,8 +121,9 @@ export async function prefilter(files: string[], accessKeyId: string, concurrenc
         wholeFiles.push(file); // DuckDB gives the precise error
         continue;
       }
-      if (text.indexOf(key) < 0) continue;
-      const cut = cutRecords(text, key);
+      const first = text.indexOf(key);
+      if (first < 0) continue;
+      const cut = cutRecords(text, key, first);
       if (cut === null) wholeFiles.push(file);
       else records.push(...cut);
     }

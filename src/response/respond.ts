@@ -18,6 +18,8 @@ export interface RespondOptions {
   remediate: boolean;
   /** Regions to ask LookupEvents; default: every enabled region. */
   regions?: string[] | undefined;
+  /** When the command started (default: now); secondsToContain counts from here. */
+  startedAt?: Date | undefined;
   /** false: only the log files (no LookupEvents). */
   lookup?: boolean | undefined;
 }
@@ -118,7 +120,7 @@ export async function collectEvents(
 }
 
 export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<IncidentReport> {
-  const started = deps.now();
+  const started = opts.startedAt ?? deps.now();
   validateKeyId(opts.accessKeyId);
   const steps: InvestigationStep[] = [];
   const step = (what: string) => {

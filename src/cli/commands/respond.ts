@@ -161,6 +161,9 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
     }
   }
 
+  // The clock for secondsToContain starts here: after the flags are read and any question answered,
+  // before the AWS session and clients are built.
+  const startedAt = new Date();
   const { session, clients, lookup } = await responseWiring(flags, io);
   const [{ responseIamPort, iamRemediationPort }, { ec2RemediationPort }] = await Promise.all([
     import("../../aws/iam-response.js"),
@@ -180,11 +183,10 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
         remediate: flags.remediate === true,
         regions,
         lookup: flags.lookup !== false,
+        startedAt,
       },
       {
-        iam: {
-          ...responseIamPort(session),
-        },
+        iam: responseIamPort(session),
         lookup,
         logs: duckDbLogReader(),
         get remediation() {
