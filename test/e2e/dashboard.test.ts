@@ -127,6 +127,15 @@ it("walks the dashboard: token, findings, a key, a rotation started and advanced
   await expect.poll(() => page.locator("main").textContent()).toContain("svc-terraform");
   await shot("02-overview");
 
+  // The token lives in this tab's sessionStorage only: no cookie, nothing in localStorage, and a
+  // reload does not ask again.
+  expect(await page.evaluate<string>("document.cookie")).toBe("");
+  expect(await page.evaluate<number>("localStorage.length")).toBe(0);
+  expect(await page.evaluate<string | null>("sessionStorage.getItem('keywarden.token')")).toBe(served.token);
+  expect((await context.cookies()).length).toBe(0);
+  await page.reload();
+  await expect.poll(() => cards.textContent()).toMatch(/critical/);
+
   // Keys: sortable and filterable; the seeded stale key is there with its finding.
   await page.getByRole("link", { name: "Keys", exact: true }).click();
   await page.getByLabel("Filter keys").fill("svc-legacy");
