@@ -1,5 +1,5 @@
 import type { Store, StoredRecord } from "../store/types.js";
-import { safeError, type Channel } from "./channel.js";
+import { PermanentChannelError, safeError, type Channel } from "./channel.js";
 import { composeMessage, type NotificationItem } from "./message.js";
 
 // Sends notifications exactly once. The record (kind "notification", id = dedupe key) is added
@@ -15,7 +15,8 @@ export type ChannelStatus = "sent" | "failed" | "pending";
 export interface NotificationData extends Record<string, unknown> {
   item: NotificationItem;
   status: "pending" | "sent" | "failed";
-  channels: Record<string, { status: ChannelStatus; error?: string; at?: string }>;
+  /** `permanent`: another attempt cannot succeed (a 4xx, no address), so it is not retried. */
+  channels: Record<string, { status: ChannelStatus; error?: string; at?: string; permanent?: boolean }>;
   attempts: number;
   runId: string | null;
   firstAt: string;
@@ -61,17 +62,29 @@ async function deliver(
     first.item.owner,
     batch.map((b) => b.item),
   );
-  const outcome = new Map<string, { status: ChannelStatus; error?: string; at: string }>();
+  const outcome = new Map<
+    string,
+    { status: ChannelStatus; error?: string; at: string; permanent?: boolean }
+  >();
   for (const ch of opts.channels) {
-    // A channel already done for every item of the batch is not sent again.
-    const need = batch.some((b) => (b.record.data as NotificationData).channels[ch.name]?.status !== "sent");
+    // A channel already done (or failed for good) for every item of the batch is not sent again.
+    const need = batch.some((b) => {
+      const c = (b.record.data as NotificationData).channels[ch.name];
+      return c?.status !== "sent" && c?.permanent !== true;
+    });
     if (!need) continue;
     try {
       await ch.send(message);
       outcome.set(ch.name, { status: "sent", at: opts.now().toISOString() });
     } catch (e) {
       const error = safeError(e);
-      outcome.set(ch.name, { status: "failed", error, at: opts.now().toISOString() });
+      const permanent = e instanceof PermanentChannelError;
+      outcome.set(ch.name, {
+        status: "failed",
+        error,
+        at: opts.now().toISOString(),
+        ...(permanent ? { permanent } : {}),
+      });
       result.errors.push({ channel: ch.name, error });
     }
   }
@@ -133,8 +146,10 @@ export async function retryFailed(opts: DispatchOptions): Promise<DispatchResult
   const due = records
     .filter((r) => {
       const d = r.data as NotificationData;
+      const retryable = Object.values(d.channels).some((c) => c.status !== "sent" && c.permanent !== true);
       return (
         (d.status === "failed" || d.status === "pending") &&
+        retryable &&
         d.attempts < MAX_ATTEMPTS &&
         d.runId !== opts.runId
       );
