@@ -6,6 +6,7 @@ import {
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   IAMClient,
+  UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import type { InitializeMiddleware, MetadataBearer } from "@smithy/types";
 import {
@@ -198,6 +199,23 @@ describe("respond: containment first", () => {
     expect(await keyStatus("no-managed", key)).toBe("Inactive");
   });
 
+  it("quarantines the user of a key that is already inactive, without touching the key", async () => {
+    const key = await victim("already-off");
+    await emu
+      .iam()
+      .send(new UpdateAccessKeyCommand({ UserName: "already-off", AccessKeyId: key, Status: "Inactive" }));
+    await emu.client.seedCloudTrailEvents([]);
+    const report = await respond({ ...baseOpts, accessKeyId: key }, deps(await session()));
+    expect(report.containment).toMatchObject({
+      keyStatusBefore: "Inactive",
+      deactivated: true,
+      quarantinePolicyArn: QUARANTINE,
+    });
+    expect(await attachedTo("already-off")).toEqual([QUARANTINE]);
+    expect(report.events).toEqual([]);
+    expect(report.checklist.find((c) => c.id === "remove-created")?.status).toBe("done");
+  });
+
   it("refuses a key of another account, and a key nobody holds, changing nothing", async () => {
     const s = await session();
     await expect(
@@ -258,6 +276,29 @@ describe("LookupEvents", () => {
     expect(windowed.every((e) => e.eventTime >= "2026-11-01T01:00:00.000Z")).toBe(true);
     expect(windowed.length).toBe(45);
     expect((await port.regions()).length).toBeGreaterThan(5);
+  });
+});
+
+describe("regions", () => {
+  it("falls back to the session's region, with a warning, when ec2:DescribeRegions is denied", async () => {
+    const s = await session();
+    const deny: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) =>
+      context.commandName === "DescribeRegionsCommand"
+        ? Promise.reject(
+            Object.assign(new Error("not authorized"), { name: "UnauthorizedOperation", $metadata: {} }),
+          )
+        : next(args);
+    const clients = regionalClients(s, {
+      endpointUrl: emu.endpoint,
+      configureClient: (c) => {
+        c.middlewareStack.add(deny, { step: "initialize", name: "denyDescribeRegions" });
+      },
+    });
+    const warnings: string[] = [];
+    const port = lookupPort(s, clients, { pacing: fakePacing(), warn: (w) => warnings.push(w) });
+    expect(await port.regions()).toEqual([REGION]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("ec2:DescribeRegions");
   });
 });
 
