@@ -4,7 +4,7 @@
 // test-artifacts/dashboard/. Any console error on the page (a CSP violation included) fails it.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -76,6 +76,7 @@ async function shot(name: string): Promise<void> {
 
 beforeAll(async () => {
   ensureDashboardBuilt();
+  await rm(SHOTS, { recursive: true, force: true });
   await mkdir(SHOTS, { recursive: true });
   const account = demoAccount(new Date());
   const seeded = await emu.client.bulkSeed({ users: account.users });
