@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// npm run bench [-- --bench audit|org|store|trail|all] [-- --users N] [-- --repeats N] [-- --quick]
+// npm run bench [-- --bench audit|org|store|trail|scan|all] [-- --users N] [-- --repeats N] [-- --quick]
 // Runs the benchmarks (default: all of them, one after the other) and writes
 // bench/results/<bench>.json. See bench/README.md.
 
@@ -10,8 +10,9 @@ import { benchAudit } from "./audit.js";
 import { benchOrg, ORG_FULL, ORG_QUICK } from "./org.js";
 import { benchStore, STORE_FULL, STORE_QUICK } from "./store.js";
 import { benchTrail, TRAIL_FULL, TRAIL_QUICK } from "./trail.js";
+import { benchScan, SCAN_FULL, SCAN_QUICK, summarizeScan } from "./scan.js";
 
-const BENCHES = ["audit", "org", "store", "trail"] as const;
+const BENCHES = ["audit", "org", "store", "trail", "scan"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -25,7 +26,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|all] [--users N] [--repeats N] [--quick]`,
+    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|all] [--users N] [--repeats N] [--quick]`,
   );
   process.exit(2);
 }
@@ -213,6 +214,16 @@ async function main(): Promise<void> {
           `jq ${result.jq.mbPerSecond} MB/s: ${result.ratio.keywardenCliVsJq}x; recall ${result.recall.plantedEventsFoundById}; ` +
           `same groups as jq: ${String(result.sameGroupsAsJq)}`,
       );
+      console.log(`wrote ${file}`);
+    } else if (bench === "scan") {
+      const opts = { ...(args.quick ? SCAN_QUICK : SCAN_FULL) };
+      if (args.explicitRepeats) opts.repeats = args.repeats;
+      console.log(
+        `bench scan: ${(opts.treeBytes / 1024 ** 2).toFixed(0)} MiB tree, ${opts.commits} commits, ${opts.repeats} repeat(s)`,
+      );
+      const result = await benchScan(opts);
+      const file = await write("scan", result);
+      console.log(summarizeScan(result));
       console.log(`wrote ${file}`);
     } else {
       const opts = { ...(args.quick ? STORE_QUICK : STORE_FULL) };
