@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lookupItemOf } from "../src/emulator/client.js";
 import type { IncidentReport } from "../src/response/types.js";
-import { attackRecords, ATTACKER_IP } from "./fixtures/cloudtrail/attack.js";
+import { attackRecords, ATTACKER_IP, writeLogFolder } from "./fixtures/cloudtrail/attack.js";
 import { runCli } from "./helpers/cli.js";
 import { useEmulator } from "./emulator/harness.js";
 
@@ -111,6 +111,23 @@ describe("keywarden respond", () => {
     const missing = await runCli(["incidents", "show", "inc-nope"], { env: e });
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("investigates the trail's log files with --logs --no-lookup", async () => {
+    await emu.createUser("from-logs");
+    const key = (await emu.createKey("from-logs")).accessKeyId;
+    await emu.client.seedCloudTrailEvents([]);
+    const root = await writeLogFolder(key, "from-logs");
+    const r = await runCli(["respond", key, "--yes", "--no-lookup", "--logs", root, "--format", "json"], {
+      env: await env(),
+    });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as IncidentReport;
+    expect(report.sources).toMatchObject({ lookupRegions: [], logFiles: 4 });
+    expect(report.events).toHaveLength(13);
+    expect(report.events.every((e) => e.origin === "logs")).toBe(true);
+    expect(report.created.map((c) => c.type)).toContain("ec2-instance");
+    expect(r.stdout).not.toContain("wJalrXUtnFEMI");
   });
 
   it("--dry-run changes nothing and stores nothing, but still investigates", async () => {

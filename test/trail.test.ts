@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -6,7 +6,13 @@ import { describe, expect, it } from "vitest";
 import { lookupItemOf } from "../src/emulator/client.js";
 import { cutRecords, duckDbLogReader } from "../src/response/logs.js";
 import type { TrailSummary } from "../src/response/types.js";
-import { attackRecords, ATTACKER_IP, OWNER_IP, otherKeyRecord } from "./fixtures/cloudtrail/attack.js";
+import {
+  attackRecords,
+  ATTACKER_IP,
+  OWNER_IP,
+  otherKeyRecord,
+  writeLogFolder,
+} from "./fixtures/cloudtrail/attack.js";
 import { runCli } from "./helpers/cli.js";
 import { useEmulator } from "./emulator/harness.js";
 
@@ -15,28 +21,7 @@ import { useEmulator } from "./emulator/harness.js";
 const emu = useEmulator();
 const KEY = "AKIAIOSFODNN7EXAMPLE";
 
-/** The S3 layout of a trail bucket: gzip files of {"Records": [...]}, plus one plain .json. */
-async function logFolder(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), "kw-trail-logs-"));
-  const records = attackRecords({ accessKeyId: KEY, userName: "ci-deployer" });
-  const noise = Array.from({ length: 50 }, (_, i) => otherKeyRecord(i));
-  const day = (d: string) =>
-    join(root, "AWSLogs", "123456789012", "CloudTrail", "us-east-1", "2026", "11", d);
-  await mkdir(day("10"), { recursive: true });
-  await mkdir(day("20"), { recursive: true });
-  await writeFile(
-    join(day("10"), "a.json.gz"),
-    gzipSync(JSON.stringify({ Records: [...records.slice(0, 2), ...noise.slice(0, 25)] })),
-  );
-  await writeFile(
-    join(day("20"), "b.json.gz"),
-    gzipSync(JSON.stringify({ Records: [...records.slice(2, 8), ...noise.slice(25)] })),
-  );
-  await writeFile(join(day("20"), "c.json"), JSON.stringify({ Records: records.slice(8) }));
-  await writeFile(join(day("20"), "README.txt"), "not a log file");
-  await writeFile(join(day("20"), "empty.json.gz"), gzipSync(JSON.stringify({ Records: [] })));
-  return root;
-}
+const logFolder = () => writeLogFolder(KEY);
 
 async function env(): Promise<Record<string, string>> {
   return {
