@@ -7,7 +7,8 @@ import { createServer, type Server } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ListAccessKeysCommand } from "@aws-sdk/client-iam";
+import { IAMClient, ListAccessKeysCommand } from "@aws-sdk/client-iam";
+import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignature } from "../src/notify/webhook.js";
@@ -352,5 +353,46 @@ describe("keywarden enforce against the emulator", () => {
       "secretsmanager:PutSecretValue",
     ])
       expect(actions).toContain(a);
+  });
+
+  it("scope.accounts reaches a member account through the role, and acts there", async () => {
+    const member = "222233334444";
+    const ago = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+    const seeded = await emu.client.bulkSeed({
+      account_id: member,
+      users: [
+        {
+          name: "remote",
+          tags: { owner: "remote@example.com" },
+          access_keys: [{ create_date: ago(80), last_used: { date: ago(70), service: "s3" } }],
+        },
+      ],
+    });
+    const remoteKey = seeded.users[0]?.access_keys[0]?.access_key_id ?? "";
+    await writeFile(
+      join(dir, "multi.yaml"),
+      POLICY().replace(
+        "version: 1\n",
+        `version: 1\nscope:\n  accounts: ["123456789012", "${member}"]\n  roleName: OrganizationAccountAccessRole\n`,
+      ),
+    );
+    const r = await kw(["enforce", "--config", "multi.yaml", "--apply", "--yes", "--format", "json"]);
+    expect(r.code).toBe(0);
+    const run = JSON.parse(r.stdout) as PlanJson & { actions: { accountId: string }[] };
+    expect(run.actions.map((a) => `${a.kind} ${a.accountId} ${a.userName} ${a.status}`)).toEqual([
+      `deactivate ${member} remote done`,
+    ]);
+    const iamIn = new IAMClient({
+      endpoint: emu.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+    const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = member;
+      return next(args);
+    };
+    iamIn.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
+    const keys = await iamIn.send(new ListAccessKeysCommand({ UserName: "remote" }));
+    expect(keys.AccessKeyMetadata?.map((k) => [k.AccessKeyId, k.Status])).toEqual([[remoteKey, "Inactive"]]);
   });
 });

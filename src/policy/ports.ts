@@ -8,4 +8,6 @@ export const ENFORCE_PERMISSIONS = [
   ...TARGET_PERMISSIONS.secretsmanager,
   ...TARGET_PERMISSIONS.ssm,
   "sns:Publish",
+  // Only when scope.accounts lists accounts other than the caller's.
+  "sts:AssumeRole",
 ].filter((a, i, all) => all.indexOf(a) === i);

@@ -158,6 +158,15 @@ export const policySchema = z
           .optional(),
         tags: z.record(z.string(), z.string()).optional(),
         excludeUsers: z.array(z.string()).optional(),
+        /** The role assumed in every listed account other than the caller's. */
+        roleName: z
+          .string()
+          .regex(/^[\w+=,.@-]{1,64}$/, { error: "must be an IAM role name (not an ARN)" })
+          .optional(),
+        externalId: z
+          .string()
+          .regex(/^[\w+=,.@:/-]{2,1224}$/, { error: "must be 2 to 1224 characters of [\\w+=,.@:/-]" })
+          .optional(),
       })
       .optional(),
     owners: z

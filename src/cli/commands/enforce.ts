@@ -7,6 +7,8 @@ import type { LoadedPolicy } from "../../policy/load.js";
 import type { EnforcePorts, EnforceResult } from "../../policy/enforce.js";
 import type { PlannedAction } from "../../policy/plan.js";
 import type { Store } from "../../store/types.js";
+import type { Finding, Inventory } from "../../domain/types.js";
+import type { AccountRole } from "../rotation-wiring.js";
 import { withAwsOptions } from "../aws-options.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
 import type { CliIO } from "../io.js";
@@ -52,18 +54,40 @@ async function makePorts(
       import("../../policy/model.js"),
       import("../../rotation/durations.js"),
     ]);
-  const { planRotation } = await import("../../rotation/plan.js");
-  const { parseTargetSpec } = await import("../../rotation/target-spec.js");
-  const iam = iamRotationPort(session);
+  const [{ planRotation }, { parseTargetSpec }, { collectionFinding }, { DEFAULT_ROLE_NAME }] =
+    await Promise.all([
+      import("../../rotation/plan.js"),
+      import("../../rotation/target-spec.js"),
+      import("../../rules/evaluate.js"),
+      import("../../aws/organizations.js"),
+    ]);
   const me = await iamInventoryPort(session).getCallerIdentity();
   const thresholds = model.effectiveThresholds(policy);
-  const engine = () =>
-    wiring.makeEngine(io, store, session, { yes: true, actor: `${me.arn} (keywarden enforce)` });
+  const scope = policy.doc.scope;
+  // The caller's own account, or every account the scope lists (others through the role).
+  const accounts = scope?.accounts ?? [me.account];
+  const roleOf = (accountId: string): AccountRole | undefined =>
+    accountId === me.account
+      ? undefined
+      : { accountId, roleName: scope?.roleName ?? DEFAULT_ROLE_NAME, externalId: scope?.externalId };
+  const sessions = new Map<string, Promise<AwsSession>>();
+  const sessionOf = (accountId: string): Promise<AwsSession> => {
+    let s = sessions.get(accountId);
+    if (!s) {
+      const role = roleOf(accountId);
+      s = role ? wiring.sessionFor(wiring.awsTargetOf(flags), io, role) : Promise.resolve(session);
+      sessions.set(accountId, s);
+    }
+    return s;
+  };
+  const iamOf = async (accountId: string) => iamRotationPort(await sessionOf(accountId));
+  const engineFor = (s: AwsSession) =>
+    wiring.makeEngine(io, store, s, { yes: true, actor: `${me.arn} (keywarden enforce)` });
 
   // The inventory can be hours old (credential report): look again right before a change.
   const stillQuiet = async (a: PlannedAction) => {
     if (a.allowRecentlyUsed) return;
-    const use = await iam.getAccessKeyLastUsed(a.accessKeyId);
+    const use = await (await iamOf(a.accountId)).getAccessKeyLastUsed(a.accessKeyId);
     if (use.at && Date.now() - use.at.getTime() < DAY_MS)
       throw new ConflictError(
         "KEY_RECENTLY_USED",
@@ -73,23 +97,49 @@ async function makePorts(
   };
   return {
     async collect(now) {
-      const { report, inventory } = await runAudit({
-        port: iamInventoryPort(session),
-        apiCalls: () => session.counter.snapshot(),
-        now,
-        thresholds,
-      });
-      const findings = report.findings.filter((f) => model.ruleEnabled(policy.doc, f.ruleId));
+      const inventory: Inventory = { accounts: [], users: [], keys: [], errors: [] };
+      const findings: Finding[] = [];
+      for (const accountId of accounts) {
+        let s: AwsSession;
+        try {
+          s = await sessionOf(accountId);
+        } catch (e) {
+          // An account that cannot be reached is an ERROR finding; its keys are not touched.
+          const err = {
+            accountId,
+            userName: null,
+            accessKeyId: null,
+            operation: "AssumeRole",
+            permission: "sts:AssumeRole",
+            code: (e as { code?: string }).code ?? "AssumeRoleFailed",
+            message: (e as Error).message,
+          };
+          inventory.errors.push(err);
+          findings.push(collectionFinding(err));
+          continue;
+        }
+        const { report, inventory: part } = await runAudit({
+          port: iamInventoryPort(s),
+          apiCalls: () => s.counter.snapshot(),
+          now,
+          thresholds,
+        });
+        inventory.accounts.push(...part.accounts);
+        inventory.users.push(...part.users);
+        inventory.keys.push(...part.keys);
+        inventory.errors.push(...part.errors);
+        findings.push(...report.findings.filter((f) => model.ruleEnabled(policy.doc, f.ruleId)));
+      }
       return { inventory, findings };
     },
     async deactivate(a) {
       await stillQuiet(a);
-      await iam.updateAccessKey(a.userName, a.accessKeyId, "Inactive");
+      await (await iamOf(a.accountId)).updateAccessKey(a.userName, a.accessKeyId, "Inactive");
     },
     async delete(a) {
       await stillQuiet(a);
-      const keys = await iam.listAccessKeys(a.userName);
-      const k = keys.find((x) => x.accessKeyId === a.accessKeyId);
+      const iam = await iamOf(a.accountId);
+      const k = (await iam.listAccessKeys(a.userName)).find((x) => x.accessKeyId === a.accessKeyId);
       // Never delete an active key, whatever the inventory said.
       if (k?.status !== "Inactive")
         throw new ConflictError(
@@ -100,7 +150,9 @@ async function makePorts(
       await iam.deleteAccessKey(a.userName, a.accessKeyId);
     },
     async startRotation(a) {
-      const input = await planRotation(iam, {
+      const s = await sessionOf(a.accountId);
+      const role = roleOf(a.accountId);
+      const input = await planRotation(iamRotationPort(s), {
         mode: "admin",
         accountId: a.accountId,
         userName: a.userName,
@@ -113,13 +165,16 @@ async function makePorts(
           profile: flags.profile ?? null,
           region: session.region,
           endpointUrl: flags.endpointUrl ?? null,
-          role: null,
+          // As `rotate --account` records it, so `rotations advance` reaches the account again.
+          role: role
+            ? { accountId: role.accountId, roleName: role.roleName, externalId: role.externalId ?? null }
+            : null,
         },
       });
       const job = await store.createJob(input, me.arn);
       await wiring.claimForThisProcess(store, job.id);
       try {
-        const after = await engine().advance(job);
+        const after = await engineFor(s).advance(job);
         return { jobId: after.id, state: after.state, step: after.step };
       } finally {
         await store.releaseJob(job.id, wiring.LEASE_OWNER);
@@ -131,7 +186,12 @@ async function makePorts(
       for (const job of await store.dueJobs(now)) {
         if (!(await wiring.claimForThisProcess(store, job.id))) continue;
         try {
-          await engine().advance(job);
+          const s = await wiring.sessionFor(
+            wiring.awsTargetForJob(job, flags),
+            io,
+            wiring.accountRoleOfJob(job),
+          );
+          await engineFor(s).advance(job);
           advanced++;
         } catch (e) {
           failed++;
