@@ -291,7 +291,8 @@ describe("regions", () => {
     const clients = regionalClients(s, {
       endpointUrl: emu.endpoint,
       configureClient: (c) => {
-        c.middlewareStack.add(deny, { step: "initialize", name: "denyDescribeRegions" });
+        if (c instanceof EC2Client)
+          c.middlewareStack.add(deny, { step: "initialize", name: "denyDescribeRegions" });
       },
     });
     const warnings: string[] = [];

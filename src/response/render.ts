@@ -53,7 +53,10 @@ function summaryFacts(r: IncidentReport): [string, string][] {
         ? "dry run: nothing changed"
         : `key ${c.deactivated ? "Inactive" : "NOT deactivated"}; ${c.quarantinePolicyArn ?? "no quarantine policy"} attached; ${c.secondsToContain ?? "?"} s from start`,
     ],
-    ["Events found", `${r.events.length} (${r.suspicious.length} suspicious)`],
+    [
+      "Events found",
+      `${r.eventCount} (${r.suspicious.length} suspicious)${r.eventsOmitted > 0 ? `; ${r.eventsOmitted} unclassified ones not kept in this report` : ""}`,
+    ],
   ];
 }
 

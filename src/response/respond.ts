@@ -2,6 +2,7 @@ import { ConflictError, UsageError } from "../domain/errors.js";
 import { isAccessKeyId, maskKeyId } from "../domain/key-id.js";
 import { categoryCounts, indicators, newSince, suspiciousEvents } from "./analyze.js";
 import { buildChecklist } from "./checklist.js";
+import { classifyEvent } from "./classify.js";
 import { mergeEvents } from "./normalize.js";
 import type { LogReader, LookupPort, RemediationPort, ResponseIamPort } from "./ports.js";
 import { createdResources } from "./sweep.js";
@@ -119,6 +120,18 @@ export async function collectEvents(
   return { events: mergeEvents(lookupEvents, logEvents), lookupRegions, logFiles };
 }
 
+/** Events kept in a stored incident (a busy CI key can make 100,000 in 90 days). */
+export const MAX_KEPT_EVENTS = 10_000;
+
+/** Every classified event, then the newest unclassified ones, up to `max`; oldest first. */
+export function boundEvents(events: TrailEvent[], max: number): TrailEvent[] {
+  if (events.length <= max) return events;
+  const keep = new Set<TrailEvent>();
+  for (const e of events) if (classifyEvent(e.eventName, e.eventSource) !== "other") keep.add(e);
+  for (let i = events.length - 1; i >= 0 && keep.size < max; i--) keep.add(events[i] as TrailEvent);
+  return events.filter((e) => keep.has(e));
+}
+
 export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<IncidentReport> {
   const started = opts.startedAt ?? deps.now();
   validateKeyId(opts.accessKeyId);
@@ -201,6 +214,8 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     since: opts.since?.toISOString() ?? null,
     containment,
     events: [],
+    eventCount: 0,
+    eventsOmitted: 0,
     suspicious: [],
     created: [],
     checklist: [],
@@ -219,7 +234,9 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   // 2. Investigate.
   const found = await collectEvents(deps, opts, step);
   const events = found.events;
-  report.events = events;
+  report.events = boundEvents(events, MAX_KEPT_EVENTS);
+  report.eventCount = events.length;
+  report.eventsOmitted = events.length - report.events.length;
   // Events before --since are the owner's baseline, not the attacker's.
   const cut = opts.since?.toISOString() ?? "";
   report.suspicious = suspiciousEvents(events.filter((e) => e.eventTime >= cut));

@@ -13,6 +13,7 @@ import { classifyEvent } from "./classify.js";
 import { fromLookupItem, fromRecord, mergeEvents } from "./normalize.js";
 import { redactValue, REDACTED } from "./redact.js";
 import { renderIncidentReport } from "./render.js";
+import { boundEvents } from "./respond.js";
 import { createdResources, shellQuote } from "./sweep.js";
 import type { IncidentReport, TrailEvent } from "./types.js";
 import { categoryCounts, indicators } from "./analyze.js";
@@ -218,6 +219,8 @@ function sampleReport(): IncidentReport {
     since: LEAK_TIME,
     containment,
     events,
+    eventCount: events.length,
+    eventsOmitted: 0,
     suspicious: suspiciousEvents(events),
     created,
     checklist: buildChecklist({
@@ -284,6 +287,28 @@ describe("renderIncidentReport", () => {
     expect(() => {
       assertNoSecrets(report, "incident");
     }).not.toThrow();
+  });
+});
+
+describe("boundEvents", () => {
+  it("keeps every classified event and the newest others, oldest first", () => {
+    const noise = Array.from({ length: 20 }, (_, i) => ({
+      ...(events[0] as TrailEvent),
+      eventId: `n${i}`,
+      eventName: "Decrypt",
+      eventTime: `2026-11-0${Math.floor(i / 10)}T00:00:${String(i % 10).padStart(2, "0")}.000Z`,
+    }));
+    const all = mergeEvents(events, noise);
+    const kept = boundEvents(all, 16);
+    expect(kept).toHaveLength(16);
+    expect(kept.filter((e) => e.eventName !== "Decrypt")).toHaveLength(13);
+    expect(kept.filter((e) => e.eventName === "Decrypt").map((e) => e.eventId)).toEqual([
+      "n17",
+      "n18",
+      "n19",
+    ]);
+    expect(kept.map((e) => e.eventTime)).toEqual([...kept.map((e) => e.eventTime)].sort());
+    expect(boundEvents(all, 1000)).toBe(all);
   });
 });
 

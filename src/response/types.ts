@@ -108,8 +108,15 @@ export interface IncidentReport {
   /** Start of the suspected compromise (--since); events before it are the baseline. */
   since: string | null;
   containment: Containment;
-  /** Every event made with the key, oldest first. */
+  /**
+   * The key's events, oldest first: all of them, up to 10,000; beyond that every classified event
+   * and the newest others (counts, indicators, suspicious and created always cover all of them).
+   */
   events: TrailEvent[];
+  /** How many events the investigation found in all. */
+  eventCount: number;
+  /** Unclassified events left out of `events` to keep the stored incident bounded. */
+  eventsOmitted: number;
   suspicious: SuspiciousEvent[];
   created: CreatedResource[];
   checklist: ChecklistItem[];
