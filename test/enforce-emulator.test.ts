@@ -71,6 +71,7 @@ interface PlanJson {
   applied: boolean;
   actions: {
     kind: string;
+    accountId: string;
     userName: string;
     accessKeyId: string;
     status: string;
@@ -378,7 +379,7 @@ describe("keywarden enforce against the emulator", () => {
     );
     const r = await kw(["enforce", "--config", "multi.yaml", "--apply", "--yes", "--format", "json"]);
     expect(r.code).toBe(0);
-    const run = JSON.parse(r.stdout) as PlanJson & { actions: { accountId: string }[] };
+    const run = JSON.parse(r.stdout) as PlanJson;
     expect(run.actions.map((a) => `${a.kind} ${a.accountId} ${a.userName} ${a.status}`)).toEqual([
       `deactivate ${member} remote done`,
     ]);
