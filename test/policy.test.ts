@@ -107,6 +107,18 @@ describe("bad policy files name the line and column", () => {
       1,
       "expiringWithinDays (14) must be less than rotationDays (10)",
     ],
+    [
+      "version: 1\nrules:\n  access-key-unused:\n    thresholds: { rotationDays: 80 }\n",
+      4,
+      19,
+      "rule access-key-unused does not read rotationDays; it reads unusedDays, newKeyGraceDays",
+    ],
+    [
+      "version: 1\nthresholds:\n  unusedDays: 45\nrules:\n  access-key-unused:\n    thresholds: { unusedDays: 60 }\n",
+      6,
+      31,
+      "unusedDays is 60 here but 45 in thresholds",
+    ],
     ["version: 1\nfoo: [\n", 3, 1, "Flow sequence"],
     ["version: 1\nversion: 1\n", 2, 1, "Map keys must be unique"],
   ])("%j", (text, line, column, problem) => {
@@ -137,6 +149,14 @@ describe("a valid policy", () => {
       "zed-lead@example.com",
     );
     expect(ownerOf(p, aKey({ userName: "nobody" }))).toBe("security@example.com");
+  });
+
+  it("a rule's own thresholds set the shared ones", () => {
+    const doc = parsePolicy(
+      "version: 1\nrules:\n  access-key-unused:\n    thresholds: { unusedDays: 60 }\n",
+      "k.yaml",
+    );
+    expect(effectiveThresholds(doc)).toMatchObject({ unusedDays: 60, rotationDays: 90 });
   });
 
   it("the starter file keywarden init writes is valid and enforces the CIS timeline", () => {

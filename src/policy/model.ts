@@ -24,7 +24,12 @@ export const EXPIRED_EXEMPTION_RULE = "policy-exemption-expired";
 /** The thresholds the policy sets over the defaults; PolicyError if they contradict each other. */
 export function effectiveThresholds(policy: LoadedPolicy | PolicyDoc | null): Thresholds {
   const doc = policy && "doc" in policy ? policy.doc : policy;
-  const t: Thresholds = { ...DEFAULT_THRESHOLDS, ...(doc?.thresholds ?? {}) };
+  const perRule = Object.values(doc?.rules ?? {}).map((r) => r.thresholds ?? {});
+  const t: Thresholds = Object.assign(
+    { ...DEFAULT_THRESHOLDS },
+    ...perRule,
+    doc?.thresholds ?? {},
+  ) as Thresholds;
   const problems = validateThresholds(t);
   if (problems.length > 0) {
     const file = policy && "file" in policy ? policy.file : "policy";

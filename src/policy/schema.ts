@@ -53,7 +53,12 @@ const timeline = z.strictObject({
 });
 export type Timeline = z.infer<typeof timeline>;
 
-const ruleEntry = z.strictObject({ enabled: z.boolean().optional(), timeline: timeline.optional() });
+const ruleEntry = z.strictObject({
+  enabled: z.boolean().optional(),
+  /** Only the thresholds this rule reads (see `keywarden rules`); the same value wherever set. */
+  thresholds: thresholds.optional(),
+  timeline: timeline.optional(),
+});
 
 const exemption = z
   .strictObject({
@@ -195,6 +200,7 @@ export const policySchema = z
       .optional(),
   })
   .superRefine((p, ctx) => {
+    const seen = new Map<string, { value: number; where: string }>();
     for (const [id, entry] of Object.entries(p.rules ?? {})) {
       if (!getRule(id)) {
         ctx.addIssue({
@@ -204,6 +210,7 @@ export const policySchema = z
         });
         continue;
       }
+      checkRuleThresholds(id, entry.thresholds ?? {}, p.thresholds ?? {}, seen, ctx);
       if (entry.timeline) checkTimeline(id, entry.timeline, ctx);
     }
     const schedule = p.enforcement?.schedule;
@@ -224,6 +231,39 @@ export const policySchema = z
     });
   });
 export type PolicyDoc = z.infer<typeof policySchema>;
+
+type ThresholdValues = Partial<Record<string, number>>;
+
+/** A rule may set only the thresholds it reads, and never to a value another place contradicts. */
+function checkRuleThresholds(
+  id: string,
+  own: ThresholdValues,
+  global: ThresholdValues,
+  seen: Map<string, { value: number; where: string }>,
+  ctx: z.RefinementCtx,
+): void {
+  const reads: readonly string[] = getRule(id)?.meta.thresholds ?? [];
+  for (const [name, value] of Object.entries(own)) {
+    if (value === undefined) continue;
+    const path = ["rules", id, "thresholds", name];
+    if (!reads.includes(name)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `rule ${id} does not read ${name}; it reads ${reads.join(", ") || "no thresholds"}`,
+        path: [...path, "$key"],
+      });
+      continue;
+    }
+    const other = global[name] !== undefined ? { value: global[name], where: "thresholds" } : seen.get(name);
+    if (other && other.value !== value)
+      ctx.addIssue({
+        code: "custom",
+        message: `${name} is ${value} here but ${other.value} in ${other.where}; rules share thresholds, so set it once`,
+        path,
+      });
+    seen.set(name, { value, where: `rules.${id}.thresholds` });
+  }
+}
 
 function checkTimeline(id: string, t: Timeline, ctx: z.RefinementCtx): void {
   const base = ["rules", id, "timeline"];
