@@ -200,3 +200,19 @@ rules:
     expect(plan(yaml, [old(120)]).actions).toEqual([]);
   });
 });
+
+describe("several rules on one key", () => {
+  it("once one rule plans a change, the others add no overdue or countdown messages", () => {
+    const yaml = `version: 1
+rules:
+  access-key-rotation:
+    timeline: { rotate: 90, deactivate: 100, delete: 110 }
+  access-key-unused:
+    timeline: { warn: 45, deactivate: 60, delete: 90 }
+`;
+    const k = aKey({ createdAt: daysAgo(130), lastUsedAt: daysAgo(70) });
+    const p = plan(yaml, [k]);
+    expect(p.actions.map((a) => [a.kind, a.ruleId])).toEqual([["deactivate", "access-key-rotation"]]);
+    expect(p.notifications.map((n) => n.kind)).toEqual(["action"]);
+  });
+});

@@ -185,6 +185,8 @@ export function planEnforcement(input: PlanInput): Plan {
     let acted = false;
 
     for (const { ruleId, timeline } of rules) {
+      // One rule speaks for a key per run: once one plans a change, the others add no message.
+      if (acted) break;
       const p = point(ruleId, timeline, key, now);
       if (!p) continue;
       const reason = reasonFor(p, key);
@@ -197,7 +199,7 @@ export function planEnforcement(input: PlanInput): Plan {
 
       // The one action this key gets in this run: the furthest stage that is due, in order.
       let action: ActionKind | null = null;
-      if (!acted && due.length > 0) {
+      if (due.length > 0) {
         const rotatedBefore = jobs.some((j) => j.oldAccessKeyId === key.accessKeyId);
         const wantsRotation = timeline.rotateTo !== undefined && key.status === "Active" && !rotatedBefore;
         const last = due[due.length - 1]?.stage;
