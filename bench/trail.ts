@@ -32,14 +32,23 @@ export const TRAIL_QUICK: TrailBenchOptions = {
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 
+/**
+ * Runs a bash script (args as $1...), timing the wall clock and, with bash's `times`, the CPU
+ * (user + system) of every process it ran: on a shared machine, CPU time is the steadier figure.
+ */
 function run(
-  cmd: string,
+  script: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ ms: number; stdout: string }> {
+): Promise<{ ms: number; cpuMs: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    const wrapped = `set -o pipefail; ${script}; rc=$?; times >&2; exit $rc`;
+    const child = spawn("bash", ["-c", wrapped, "bench", ...args], {
+      cwd: REPO,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
@@ -47,11 +56,14 @@ function run(
     child.on("error", reject);
     child.on("close", (code) => {
       const ms = performance.now() - t0;
-      if (code === 0) resolve({ ms, stdout });
-      else
-        reject(
-          new Error(`${cmd} ${args.slice(0, 3).join(" ")} exited ${String(code)}: ${stderr.slice(0, 500)}`),
-        );
+      if (code !== 0) {
+        reject(new Error(`${script.slice(0, 80)} exited ${String(code)}: ${stderr.slice(0, 500)}`));
+        return;
+      }
+      // The last line of `times`: user and system time of the children, e.g. "0m3.210s 0m0.120s".
+      const last = stderr.trim().split("\n").pop() ?? "";
+      const secs = [...last.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+      resolve({ ms, cpuMs: (secs.reduce((x, y) => x + y, 0) || Number.NaN) * 1000, stdout });
     });
   });
 }
@@ -73,33 +85,24 @@ const JQ_PROGRAM = `[inputs | .Records[] | select(.userIdentity.accessKeyId == $
          eventName: .[0].eventName, count: length,
          firstSeen: (map(.eventTime) | min), lastSeen: (map(.eventTime) | max)})`;
 
-async function keywardenCli(dir: string): Promise<{ ms: number; groups: Group[]; events: number }> {
+async function keywardenCli(
+  dir: string,
+): Promise<{ ms: number; cpuMs: number; groups: Group[]; events: number }> {
   const env = { PATH: process.env.PATH, HOME: tmpdir(), NO_COLOR: "1", AWS_EC2_METADATA_DISABLED: "true" };
   const r = await run(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      join("src", "cli", "bin.ts"),
-      "trail",
-      ATTACKER_KEY,
-      "--no-lookup",
-      "--logs",
-      dir,
-      "--format",
-      "json",
-    ],
+    `"$1" --import tsx ${join("src", "cli", "bin.ts")} trail "$2" --no-lookup --logs "$3" --format json`,
+    [process.execPath, ATTACKER_KEY, dir],
     env,
   );
   const t = JSON.parse(r.stdout) as TrailSummary;
-  return { ms: r.ms, groups: t.groups, events: t.events };
+  return { ms: r.ms, cpuMs: r.cpuMs, groups: t.groups, events: t.events };
 }
 
-async function jq(dir: string): Promise<{ ms: number; groups: Group[] }> {
+async function jq(dir: string): Promise<{ ms: number; cpuMs: number; groups: Group[] }> {
   // gzip -dc in the same pipeline, as a person would run it over a copy of the bucket.
   const script = `find "$1" -name '*.json.gz' -print0 | sort -z | xargs -0 gzip -dc | jq -n --arg k "$2" "$3"`;
-  const r = await run("bash", ["-c", `set -o pipefail; ${script}`, "bench", dir, ATTACKER_KEY, JQ_PROGRAM]);
-  return { ms: r.ms, groups: JSON.parse(r.stdout) as Group[] };
+  const r = await run(script, [dir, ATTACKER_KEY, JQ_PROGRAM]);
+  return { ms: r.ms, cpuMs: r.cpuMs, groups: JSON.parse(r.stdout) as Group[] };
 }
 
 const median = (xs: number[]) => {
@@ -144,12 +147,15 @@ export async function benchTrail(o: TrailBenchOptions): Promise<object> {
   const libMs: number[] = [];
   const fullMs: number[] = [];
   const jqMs: number[] = [];
+  const kwCpu: number[] = [];
+  const jqCpu: number[] = [];
   let kw: Awaited<ReturnType<typeof keywardenCli>> | null = null;
   let jqOut: Awaited<ReturnType<typeof jq>> | null = null;
   let recall = 0;
   for (let i = 0; i < o.repeats; i++) {
     kw = await keywardenCli(gen.dir);
     kwMs.push(kw.ms);
+    kwCpu.push(kw.cpuMs);
     // In-process, the same reader without Node/tsx start-up, and the planted events by id.
     const l0 = performance.now();
     const lib = await duckDbLogReader().read([gen.dir], ATTACKER_KEY, null);
@@ -165,8 +171,9 @@ export async function benchTrail(o: TrailBenchOptions): Promise<object> {
     }
     jqOut = await jq(gen.dir);
     jqMs.push(jqOut.ms);
+    jqCpu.push(jqOut.cpuMs);
     console.log(
-      `  repeat ${i + 1}: keywarden trail ${round(kw.ms)} ms, in-process reader ${round(libMs[i] ?? 0)} ms, DuckDB full scan ${round(fullMs[i] ?? 0)} ms, jq ${round(jqOut.ms)} ms`,
+      `  repeat ${i + 1}: keywarden trail ${round(kw.ms)} ms (cpu ${round(kw.cpuMs)} ms), in-process reader ${round(libMs[i] ?? 0)} ms, DuckDB full scan ${round(fullMs[i] ?? 0)} ms, jq ${round(jqOut.ms)} ms (cpu ${round(jqOut.cpuMs)} ms)`,
     );
   }
   if (!kw || !jqOut) throw new Error("no repeats");
@@ -195,6 +202,7 @@ export async function benchTrail(o: TrailBenchOptions): Promise<object> {
       command: `keywarden trail ${ATTACKER_KEY} --no-lookup --logs DIR --format json`,
       wallMs: { median: round(kwMed), runs: kwMs.map((x) => round(x)) },
       mbPerSecond: round(mb / (kwMed / 1000)),
+      cpuMs: { median: round(median(kwCpu)), runs: kwCpu.map((x) => round(x)) },
       events: kw.events,
       groups: kw.groups.length,
     },
@@ -212,12 +220,15 @@ export async function benchTrail(o: TrailBenchOptions): Promise<object> {
       program: JQ_PROGRAM,
       wallMs: { median: round(jqMed), runs: jqMs.map((x) => round(x)) },
       mbPerSecond: round(mb / (jqMed / 1000)),
+      cpuMs: { median: round(median(jqCpu)), runs: jqCpu.map((x) => round(x)) },
       groups: jqOut.groups.length,
     },
     ratio: {
       keywardenCliVsJq: round(jqMed / kwMed, 2),
       keywardenInProcessVsJq: round(jqMed / median(libMs), 2),
       duckdbFullScanVsJq: round(jqMed / median(fullMs), 2),
+      /** CPU seconds jq's pipeline spent for each CPU second of keywarden's (all processes, all threads). */
+      cpuJqOverKeywarden: round(median(jqCpu) / median(kwCpu), 2),
     },
     // Other work on the machine during the run (1-minute load average at start and end).
     loadAverage: { start: round(load0, 2), end: round(loadavg()[0] ?? 0, 2) },

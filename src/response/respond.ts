@@ -29,7 +29,8 @@ export interface RespondDeps {
   iam: ResponseIamPort;
   lookup: LookupPort;
   logs?: LogReader | undefined;
-  remediation?: RemediationPort | undefined;
+  /** What --remediate removes with; a function is given the user under investigation, whom it must spare. */
+  remediation?: RemediationPort | ((protectedUser: string) => RemediationPort) | undefined;
   now: () => Date;
   newIncidentId: (now: Date) => string;
   /** Milestones for a person (stderr): containment, remediation. */
@@ -250,7 +251,8 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   report.created = createdResources(events);
   step(`Found ${report.created.length} resource(s) created by the key`);
   if (opts.remediate && report.created.length > 0) {
-    await remediate(report.created, opts.dryRun, deps, step);
+    const port = typeof deps.remediation === "function" ? deps.remediation(owner.userName) : deps.remediation;
+    await remediate(report.created, opts.dryRun, port, deps, step);
   }
 
   // 4-5. Checklist and the finished report.
@@ -283,10 +285,10 @@ const REMOVAL_ORDER = [
 async function remediate(
   created: CreatedResource[],
   dryRun: boolean,
+  port: RemediationPort | undefined,
   deps: RespondDeps,
   step: (what: string) => void,
 ): Promise<void> {
-  const port = deps.remediation;
   const removable = created.filter((c) => port?.supports(c));
   const at = () => deps.now().toISOString();
   for (const c of created) {

@@ -169,11 +169,12 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
     import("../../aws/iam-response.js"),
     import("../../aws/ec2-response.js"),
   ]);
-  const store = dryRun ? null : await wiring.openStore(io);
+  // Opened while containment runs: containment must not wait for (or depend on) the store.
+  const storeOpening = dryRun ? null : wiring.openStore(io);
+  storeOpening?.catch(() => undefined);
   const progress = progressMod.startProgress(io, true, `investigating ${maskKeyId(accessKeyId)}`);
   let report: IncidentReport;
   try {
-    let remediation: RemediationPort | undefined;
     report = await respond(
       {
         accessKeyId,
@@ -189,9 +190,8 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
         iam: responseIamPort(session),
         lookup,
         logs: duckDbLogReader(),
-        get remediation() {
-          return remediation;
-        },
+        remediation: (protectedUser) =>
+          combined([iamRemediationPort(session, protectedUser), ec2RemediationPort(session, clients)]),
         now: () => new Date(),
         newIncidentId,
         log: (line) => {
@@ -201,11 +201,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
           progress.update(line);
         },
         save: async (r) => {
-          // The protected user is known only once containment found it.
-          remediation ??= combined([
-            iamRemediationPort(session, r.userName),
-            ec2RemediationPort(session, clients),
-          ]);
+          const store = await storeOpening;
           await store?.putRecord({
             kind: "incident",
             id: r.incidentId,
@@ -219,7 +215,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
   } finally {
     progress.stop();
     clients.destroy();
-    await store?.close();
+    await (await storeOpening?.catch(() => null))?.close();
   }
   const text = renderIncidentReport(report, flags.format);
   if (flags.out) {
