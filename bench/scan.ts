@@ -3,7 +3,7 @@
 // tree and a generated git history. See bench/README.md for what runs and how it is scored.
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fingerprintOf } from "../src/scan/finalize.js";
@@ -111,6 +111,7 @@ export async function benchScan(opts: ScanBenchOptions): Promise<object> {
 }
 
 async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
+  const loadBefore = loadavg().map((x) => round(x, 2));
   console.log("  building keywarden (tsc)");
   const bin = await buildKeywarden(work);
   const tree = join(work, "tree");
@@ -234,6 +235,8 @@ async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
   const blobs = kwhReport.stats.blobs;
   const result = {
     options: opts,
+    // What else the (shared) machine was doing: 1, 5 and 15-minute load averages.
+    loadAverage: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
     tree: {
       files: info.files,
       bytes: info.bytes,

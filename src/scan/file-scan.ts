@@ -1,7 +1,7 @@
 // Scanning one file of the working tree: the part worker threads run. Symlinks are never followed
 // (a link pointing out of the tree cannot leak a scan outside it), files over the size limit and
 // real binaries are skipped.
-import { closeSync, fstatSync, lstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { detect } from "./detect.js";
 import type { Located } from "./types.js";
@@ -43,6 +43,8 @@ function squeezeUtf16(buf: Buffer): Buffer {
   return out;
 }
 
+let scratch = Buffer.allocUnsafe(1 << 20);
+
 export function scanFiles(root: string, paths: string[], maxBytes: number): FileBatchResult {
   const res: FileBatchResult = {
     findings: [],
@@ -57,33 +59,35 @@ export function scanFiles(root: string, paths: string[], maxBytes: number): File
     }
     const abs = join(root, rel);
     let buf: Buffer;
+    let fd: number;
     try {
-      const st = lstatSync(abs);
-      if (st.isSymbolicLink()) {
-        res.skipped.symlinks++;
-        continue;
-      }
+      // O_NOFOLLOW: a symlink fails to open (ELOOP) instead of being followed, in one syscall;
+      // O_NONBLOCK: a FIFO in the tree does not hang the scan (it is then skipped as not a file).
+      fd = openSync(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ELOOP") res.skipped.symlinks++;
+      continue; // vanished or unreadable since it was listed
+    }
+    try {
+      const st = fstatSync(fd);
       if (!st.isFile()) continue;
       if (st.size > maxBytes) {
         res.skipped.large++;
         continue;
       }
-      const fd = openSync(abs, "r");
-      try {
-        const size = fstatSync(fd).size;
-        buf = Buffer.allocUnsafe(size);
-        let off = 0;
-        while (off < size) {
-          const n = readSync(fd, buf, off, size - off, off);
-          if (n === 0) break;
-          off += n;
-        }
-        buf = buf.subarray(0, off);
-      } finally {
-        closeSync(fd);
+      // One buffer per thread, grown as needed: the text is copied out of it, so it can be reused.
+      if (scratch.length < st.size) scratch = Buffer.allocUnsafe(Math.max(st.size, scratch.length * 2));
+      let off = 0;
+      while (off < st.size) {
+        const n = readSync(fd, scratch, off, st.size - off, off);
+        if (n === 0) break;
+        off += n;
       }
+      buf = scratch.subarray(0, off);
     } catch {
-      continue; // vanished or unreadable since it was listed
+      continue;
+    } finally {
+      closeSync(fd);
     }
     if (isBinary(buf.subarray(0, 8192))) {
       res.skipped.binary++;

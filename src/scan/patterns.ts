@@ -88,7 +88,7 @@ const EXAMPLE_ID_STEMS = ["IOSFODNN7", "I44QH8DHB"];
 const EXAMPLE_SECRET_STEMS = ["wJalrXUtnFEMI/K7MDENG", "je7MtGbClwBF/2Zp9Utk"];
 
 export function isExampleKeyId(id: string): boolean {
-  return EXAMPLE_KEY_IDS.has(id) || id.endsWith("EXAMPLE") || EXAMPLE_ID_STEMS.some((s) => id.includes(s));
+  return EXAMPLE_KEY_IDS.has(id) || id.includes("EXAMPLE") || EXAMPLE_ID_STEMS.some((s) => id.includes(s));
 }
 
 /** Placeholders such as AKIAXXXXXXXXXXXXXXXX or AKIAAAAABBBBCCCCDDDD: a real id is random base32. */
