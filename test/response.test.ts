@@ -9,6 +9,7 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import type { InitializeMiddleware, MetadataBearer } from "@smithy/types";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -276,6 +277,42 @@ describe("LookupEvents", () => {
     expect(windowed.every((e) => e.eventTime >= "2026-11-01T01:00:00.000Z")).toBe(true);
     expect(windowed.length).toBe(45);
     expect((await port.regions()).length).toBeGreaterThan(5);
+  });
+});
+
+describe("a region that fails", () => {
+  it("is reported and leaves the checklist open, while the other regions' events are kept", async () => {
+    const key = await victim("partial");
+    await emu.client.seedCloudTrailEvents(
+      attackRecords({ accessKeyId: key, userName: "partial" }).map(lookupItemOf),
+    );
+    const s = await session();
+    const clients = regionalClients(s, {
+      endpointUrl: emu.endpoint,
+      configureClient: (c) => {
+        if (!(c instanceof CloudTrailClient)) return;
+        const denyEu: InitializeMiddleware<object, MetadataBearer> = (next) => async (args) => {
+          if ((await c.config.region()) !== "eu-west-1") return next(args);
+          throw Object.assign(new Error("not authorized to perform cloudtrail:LookupEvents"), {
+            name: "AccessDeniedException",
+            $metadata: {},
+          });
+        };
+        c.middlewareStack.add(denyEu, { step: "initialize", name: "denyEu" });
+      },
+    });
+    const report = await respond(
+      { ...baseOpts, accessKeyId: key },
+      deps(s, { lookup: lookupPort(s, clients, { pacing: fakePacing() }) }),
+    );
+    expect(report.sources.lookupFailures).toEqual([
+      { region: "eu-west-1", error: expect.stringContaining("cloudtrail:LookupEvents") },
+    ]);
+    expect(report.events).toHaveLength(11); // the two eu-west-1 events are missing, and said to be
+    expect(report.containment.deactivated).toBe(true);
+    const item = report.checklist.find((c) => c.id === "review-cloudtrail");
+    expect(item?.status).toBe("open");
+    expect(item?.detail).toContain("--regions eu-west-1");
   });
 });
 

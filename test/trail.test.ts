@@ -140,7 +140,7 @@ describe("keywarden trail", () => {
     expect(r.code).toBe(0);
     const t = JSON.parse(r.stdout) as TrailSummary;
     expect(t.events).toBe(13);
-    expect(t.sources).toEqual({ lookupRegions: [], logFiles: 4 });
+    expect(t.sources).toEqual({ lookupRegions: [], logFiles: 4, lookupFailures: [] });
     expect(t.byEventName.map((d) => d.value)).toContain("RunInstances");
   });
 

@@ -2,6 +2,7 @@ import { CATEGORIES, classifyEvent } from "./classify.js";
 import type {
   DimensionCount,
   EventCategory,
+  LookupFailure,
   NewIndicators,
   SuspiciousEvent,
   TrailEvent,
@@ -112,7 +113,7 @@ export function groupEvents(events: TrailEvent[]): TrailGroup[] {
 export function summarizeTrail(
   accessKeyId: string,
   events: TrailEvent[],
-  opts: { since: Date | null; lookupRegions: string[]; logFiles: number },
+  opts: { since: Date | null; lookupRegions: string[]; logFiles: number; lookupFailures?: LookupFailure[] },
 ): TrailSummary {
   const times = events.map((e) => e.eventTime).sort();
   return {
@@ -127,6 +128,10 @@ export function summarizeTrail(
     byUserAgent: dimension(events, (e) => e.userAgent),
     byRegion: dimension(events, (e) => e.region),
     byEventName: dimension(events, (e) => e.eventName),
-    sources: { lookupRegions: opts.lookupRegions, logFiles: opts.logFiles },
+    sources: {
+      lookupRegions: opts.lookupRegions,
+      logFiles: opts.logFiles,
+      lookupFailures: opts.lookupFailures ?? [],
+    },
   };
 }

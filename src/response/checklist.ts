@@ -1,4 +1,4 @@
-import type { ChecklistItem, Containment, CreatedResource } from "./types.js";
+import type { ChecklistItem, Containment, CreatedResource, LookupFailure } from "./types.js";
 
 // The AWS playbook for a compromised key, as tracked items. What `respond` did is "done"; what a
 // person must still do stays "open" with the exact place or command to do it.
@@ -9,7 +9,9 @@ export function buildChecklist(input: {
   containment: Containment;
   created: CreatedResource[];
   eventsFound: number;
+  lookupFailures?: LookupFailure[];
 }): ChecklistItem[] {
+  const failed = input.lookupFailures ?? [];
   const { accessKeyId, userName, containment, created } = input;
   const removed = created.filter((c) => c.remediation?.status === "removed").length;
   const dry = containment.dryRun;
@@ -34,8 +36,11 @@ export function buildChecklist(input: {
     {
       id: "review-cloudtrail",
       title: "Review the CloudTrail events made with the key",
-      status: "done",
-      detail: `${input.eventsFound} event(s) found and classified in this report.`,
+      status: failed.length > 0 ? "open" : "done",
+      detail:
+        failed.length > 0
+          ? `LookupEvents failed in ${failed.map((f) => f.region).join(", ")}: those regions' events are missing; re-run keywarden trail ${accessKeyId} --regions ${failed.map((f) => f.region).join(",")} or read the trail's log files with --logs.`
+          : `${input.eventsFound} event(s) found and classified in this report.`,
     },
     {
       id: "remove-created",

@@ -6,7 +6,14 @@ import { classifyEvent } from "./classify.js";
 import { mergeEvents } from "./normalize.js";
 import type { LogReader, LookupPort, RemediationPort, ResponseIamPort } from "./ports.js";
 import { createdResources } from "./sweep.js";
-import type { Containment, CreatedResource, IncidentReport, InvestigationStep, TrailEvent } from "./types.js";
+import type {
+  Containment,
+  CreatedResource,
+  IncidentReport,
+  InvestigationStep,
+  LookupFailure,
+  TrailEvent,
+} from "./types.js";
 
 // `keywarden respond`: contain first (deactivate + quarantine, timed), then investigate, sweep and
 // report. Adapters come in as arguments; time comes from `now`.
@@ -85,17 +92,31 @@ export async function collectEvents(
     windowStart?: Date | null | undefined;
   },
   step: (what: string) => void,
-): Promise<{ events: TrailEvent[]; lookupRegions: string[]; logFiles: number }> {
+): Promise<{
+  events: TrailEvent[];
+  lookupRegions: string[];
+  logFiles: number;
+  lookupFailures: LookupFailure[];
+}> {
   let lookupEvents: TrailEvent[] = [];
   let lookupRegions: string[] = [];
+  const lookupFailures: LookupFailure[] = [];
   if (opts.lookup !== false) {
     lookupRegions = opts.regions && opts.regions.length > 0 ? opts.regions : await deps.lookup.regions();
     step(`LookupEvents by AccessKeyId in ${lookupRegions.length} region(s): ${lookupRegions.join(", ")}`);
     let done = 0;
     const perRegion = await mapLimited(lookupRegions, deps.regionConcurrency ?? 8, async (region) => {
-      const found = await deps.lookup.lookup(region, opts.accessKeyId, {
-        start: opts.windowStart ?? undefined,
-      });
+      let found: TrailEvent[];
+      try {
+        found = await deps.lookup.lookup(region, opts.accessKeyId, { start: opts.windowStart ?? undefined });
+      } catch (err) {
+        // One region failing (denied, throttled past retries) must not hide the others, and must
+        // not pass as "no events": it is reported, and the verb exits non-zero.
+        const error = err instanceof Error ? err.message : String(err);
+        lookupFailures.push({ region, error });
+        step(`LookupEvents failed in ${region}: ${error}`);
+        return [];
+      }
       done++;
       deps.progress?.(
         `looked up ${region}: ${found.length} event(s) (${done}/${lookupRegions.length} regions)`,
@@ -103,7 +124,10 @@ export async function collectEvents(
       return found;
     });
     lookupEvents = perRegion.flat();
-    step(`LookupEvents returned ${lookupEvents.length} event(s)`);
+    step(
+      `LookupEvents returned ${lookupEvents.length} event(s)` +
+        (lookupFailures.length > 0 ? `; ${lookupFailures.length} region(s) failed` : ""),
+    );
   }
   let logEvents: TrailEvent[] = [];
   let logFiles = 0;
@@ -118,7 +142,7 @@ export async function collectEvents(
       `Read ${r.files} log file(s) (${Math.round(r.bytes / 1e6)} MB on disk): ${r.events.length} event(s) of the key`,
     );
   }
-  return { events: mergeEvents(lookupEvents, logEvents), lookupRegions, logFiles };
+  return { events: mergeEvents(lookupEvents, logEvents), lookupRegions, logFiles, lookupFailures };
 }
 
 /** Events kept in a stored incident (a busy CI key can make 100,000 in 90 days). */
@@ -225,7 +249,7 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     userAgents: [],
     regions: [],
     newSinceBaseline: null,
-    sources: { lookupRegions: [], logFiles: 0, logPaths: opts.logPaths },
+    sources: { lookupRegions: [], logFiles: 0, logPaths: opts.logPaths, lookupFailures: [] },
     steps,
   };
   report.checklist = buildChecklist({ ...report, eventsFound: 0 });
@@ -244,7 +268,13 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   report.categories = categoryCounts(events);
   Object.assign(report, indicators(events));
   report.newSinceBaseline = newSince(events, opts.since);
-  report.sources = { lookupRegions: found.lookupRegions, logFiles: found.logFiles, logPaths: opts.logPaths };
+  report.sources = {
+    lookupRegions: found.lookupRegions,
+    logFiles: found.logFiles,
+    logPaths: opts.logPaths,
+    lookupFailures: found.lookupFailures,
+  };
+  for (const f of found.lookupFailures) deps.log(`warning: LookupEvents failed in ${f.region}: ${f.error}`);
   step(`Classified ${events.length} event(s): ${report.suspicious.length} suspicious`);
 
   // 3. Sweep.
@@ -256,7 +286,11 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   }
 
   // 4-5. Checklist and the finished report.
-  report.checklist = buildChecklist({ ...report, eventsFound: events.length });
+  report.checklist = buildChecklist({
+    ...report,
+    eventsFound: events.length,
+    lookupFailures: found.lookupFailures,
+  });
   report.finishedAt = deps.now().toISOString();
   step("Report written");
   await deps.save(report);

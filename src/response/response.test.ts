@@ -233,7 +233,7 @@ function sampleReport(): IncidentReport {
     categories: categoryCounts(events),
     ...indicators(events),
     newSinceBaseline: newSince(events, new Date(LEAK_TIME)),
-    sources: { lookupRegions: ["us-east-1"], logFiles: 0, logPaths: [] },
+    sources: { lookupRegions: ["us-east-1"], logFiles: 0, logPaths: [], lookupFailures: [] },
     steps: [{ at: "2026-11-21T10:00:00.420Z", what: "Contained" }],
   };
 }

@@ -127,7 +127,7 @@ export interface IncidentReport {
   regions: string[];
   newSinceBaseline: NewIndicators | null;
   /** Regions LookupEvents was asked, and whether log files were read. */
-  sources: { lookupRegions: string[]; logFiles: number; logPaths: string[] };
+  sources: { lookupRegions: string[]; logFiles: number; logPaths: string[]; lookupFailures: LookupFailure[] };
   steps: InvestigationStep[];
 }
 
@@ -161,5 +161,11 @@ export interface TrailSummary {
   byUserAgent: DimensionCount[];
   byRegion: DimensionCount[];
   byEventName: DimensionCount[];
-  sources: { lookupRegions: string[]; logFiles: number };
+  sources: { lookupRegions: string[]; logFiles: number; lookupFailures: LookupFailure[] };
+}
+
+/** A region whose LookupEvents failed: its events are missing from the result. */
+export interface LookupFailure {
+  region: string;
+  error: string;
 }

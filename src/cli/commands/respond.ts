@@ -225,12 +225,14 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
     io.stdout.write(text);
   }
   const c = report.containment;
+  const failed = report.sources.lookupFailures.length;
   io.stderr.write(
     dryRun
       ? `keywarden: dry run: nothing changed; ${report.events.length} event(s), ${report.suspicious.length} suspicious, ${report.created.length} created resource(s).\n`
       : `keywarden: incident ${report.incidentId} stored (contained in ${c.secondsToContain ?? "?"} s); ${report.events.length} event(s), ${report.suspicious.length} suspicious, ${report.created.length} created resource(s). See \`keywarden incidents show ${report.incidentId}\`.\n`,
   );
-  return 0;
+  // Containment stands either way; exit 1 says the investigation is incomplete.
+  return failed > 0 ? 1 : 0;
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {

@@ -100,8 +100,16 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
       since,
       lookupRegions: found.lookupRegions,
       logFiles: found.logFiles,
+      lookupFailures: found.lookupFailures,
     });
     io.stdout.write(renderTrail(summary, flags.format));
+    for (const f of found.lookupFailures) {
+      io.stderr.write(
+        `keywarden: warning: LookupEvents failed in ${f.region}, its events are missing: ${f.error}\n`,
+      );
+    }
+    // Some data could not be collected: not a clean answer (as `keys` does).
+    if (found.lookupFailures.length > 0) return 1;
   } finally {
     progress.stop();
     wiring?.clients.destroy();
