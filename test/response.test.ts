@@ -305,9 +305,8 @@ describe("a region that fails", () => {
       { ...baseOpts, accessKeyId: key },
       deps(s, { lookup: lookupPort(s, clients, { pacing: fakePacing() }) }),
     );
-    expect(report.sources.lookupFailures).toEqual([
-      { region: "eu-west-1", error: expect.stringContaining("cloudtrail:LookupEvents") },
-    ]);
+    expect(report.sources.lookupFailures.map((f) => f.region)).toEqual(["eu-west-1"]);
+    expect(report.sources.lookupFailures[0]?.error).toContain("cloudtrail:LookupEvents");
     expect(report.events).toHaveLength(11); // the two eu-west-1 events are missing, and said to be
     expect(report.containment.deactivated).toBe(true);
     const item = report.checklist.find((c) => c.id === "review-cloudtrail");
