@@ -130,6 +130,48 @@ describe("keywarden respond", () => {
     expect(r.stdout).not.toContain("wJalrXUtnFEMI");
   });
 
+  it("--remediate --yes removes the backdoor user the key created, and --dry-run --remediate only says it would", async () => {
+    await emu.createUser("owner");
+    const key = (await emu.createKey("owner")).accessKeyId;
+    await emu.createUser("backdoor-admin");
+    const backdoorKey = (await emu.createKey("backdoor-admin")).accessKeyId;
+    const records = attackRecords({
+      accessKeyId: key,
+      userName: "owner",
+      backdoorUser: "backdoor-admin",
+      backdoorKeyId: backdoorKey,
+    });
+    await emu.client.seedCloudTrailEvents(records.map(lookupItemOf));
+    const e = await env();
+
+    const dry = await runCli(
+      ["respond", key, "--dry-run", "--remediate", "--regions", "us-east-1", "--format", "json"],
+      { env: e },
+    );
+    expect(dry.code).toBe(0);
+    const planned = JSON.parse(dry.stdout) as IncidentReport;
+    expect(planned.created.find((c) => c.type === "iam-user")?.remediation?.detail).toBe(
+      "dry run: would remove",
+    );
+    expect(
+      (await emu.iam().send(new ListAccessKeysCommand({ UserName: "backdoor-admin" }))).AccessKeyMetadata,
+    ).toHaveLength(1);
+
+    const r = await runCli(
+      ["respond", key, "--yes", "--remediate", "--regions", "us-east-1", "--format", "json"],
+      { env: e },
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as IncidentReport;
+    expect(report.created.find((c) => c.type === "iam-user")?.remediation?.status).toBe("removed");
+    await expect(
+      emu.iam().send(new ListAccessKeysCommand({ UserName: "backdoor-admin" })),
+    ).rejects.toMatchObject({
+      name: "NoSuchEntityException",
+    });
+    expect(await state("owner", key)).toEqual({ status: "Inactive", policies: [QUARANTINE] });
+  });
+
   it("--dry-run changes nothing and stores nothing, but still investigates", async () => {
     const key = await leakedKey("dry-user");
     const e = await env();
