@@ -44,8 +44,8 @@ export function renderTrail(t: TrailSummary, format: TrailFlags["format"]): stri
   const rows = [["LAST SEEN", "FIRST SEEN", "COUNT", "SOURCE IP", "REGION", "EVENT", "USER AGENT"]];
   for (const g of t.groups) {
     rows.push([
-      g.lastSeen,
-      g.firstSeen,
+      format === "table" ? minute(g.lastSeen) : g.lastSeen,
+      format === "table" ? minute(g.firstSeen) : g.firstSeen,
       String(g.count),
       g.sourceIPAddress ?? "-",
       g.region,
@@ -59,8 +59,15 @@ export function renderTrail(t: TrailSummary, format: TrailFlags["format"]): stri
     return `# Who uses ${maskKeyId(t.accessKeyId)}\n\n${head}\n\n${md.join("\n")}\n`;
   }
   if (t.events === 0) return `${head}.\n`;
-  return `${head}\n\n${table(rows)}\n`;
+  // Who first (the question a person asks), then the detail by IP, agent, region and event.
+  const who = [["SOURCE IP", "EVENTS", "FIRST SEEN", "LAST SEEN"]];
+  for (const d of t.bySourceIP)
+    who.push([d.value ?? "-", String(d.count), minute(d.firstSeen), minute(d.lastSeen)]);
+  return `${head}\n\n${table(who)}\n\n${table(rows)}\n`;
 }
+
+/** 2026-11-20T03:16:00.000Z -> 2026-11-20 03:16Z: enough for a table a person reads. */
+const minute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z`;
 
 async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): Promise<number> {
   if (!KEY.test(accessKeyId)) {
