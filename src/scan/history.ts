@@ -55,6 +55,12 @@ export async function scanHistory(
     }
     start = end + 1;
   }
+  // Who added which blob: git log runs beside cat-file (both are git's work, on the other core),
+  // and only its answer for the blobs with findings is kept.
+  const introduced = firstCommits(repo);
+  introduced.catch(() => undefined);
+  const head = headBlobs(repo);
+  head.catch(() => undefined);
   const hits: BlobHit[] = [];
   let blobs = 0;
   let bytes = 0;
@@ -70,8 +76,8 @@ export async function scanHistory(
   });
   if (hits.length === 0) return { findings: [], blobs, bytes, skipped };
 
-  const firstAdded = await firstCommits(repo, new Set(hits.map((h) => h.blob)));
-  const inHead = await headBlobs(repo);
+  const firstAdded = await introduced;
+  const inHead = await head;
   // One finding per secret: the earliest commit among the blobs that contain it.
   const bySecret = new Map<string, { hit: BlobHit; order: number }[]>();
   for (const h of hits) {
@@ -109,8 +115,8 @@ interface Introduced {
   order: number;
 }
 
-/** The first commit (oldest first over all refs) whose diff adds each of `wanted`. */
-async function firstCommits(repo: string, wanted: Set<string>): Promise<Map<string, Introduced>> {
+/** The first commit (oldest first over all refs) whose diff adds each blob. */
+async function firstCommits(repo: string): Promise<Map<string, Introduced>> {
   const out = await gitOk(repo, [
     "log",
     "--all",
@@ -139,7 +145,7 @@ async function firstCommits(repo: string, wanted: Set<string>): Promise<Map<stri
     const fields = line.slice(1, tab).split(" ");
     const status = fields[fields.length - 1] ?? "";
     const sha = fields[fields.length - 2] ?? "";
-    if (status.startsWith("D") || !wanted.has(sha) || found.has(sha)) continue;
+    if (status.startsWith("D") || found.has(sha)) continue;
     found.set(sha, { commit, author, date, path: line.slice(tab + 1), order });
   }
   return found;
