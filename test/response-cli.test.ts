@@ -1,4 +1,11 @@
-import { ListAccessKeysCommand, ListAttachedUserPoliciesCommand } from "@aws-sdk/client-iam";
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
+} from "@aws-sdk/client-iam";
+import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,12 +14,27 @@ import { lookupItemOf } from "../src/emulator/client.js";
 import type { IncidentReport } from "../src/response/types.js";
 import { attackRecords, ATTACKER_IP, writeLogFolder } from "./fixtures/cloudtrail/attack.js";
 import { runCli } from "./helpers/cli.js";
-import { useEmulator } from "./emulator/harness.js";
+import { DUMMY_CREDENTIALS, useEmulator } from "./emulator/harness.js";
 
 // keywarden respond and incidents through the real CLI, on the emulator.
 
 const emu = useEmulator();
 const QUARANTINE = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3";
+
+/** An IAM client acting in another account (moto's x-moto-account-id header). */
+function iamIn(accountId: string): IAMClient {
+  const client = new IAMClient({
+    endpoint: emu.endpoint,
+    region: "us-east-1",
+    credentials: DUMMY_CREDENTIALS,
+  });
+  const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
+    (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = accountId;
+    return next(args);
+  };
+  client.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
+  return client;
+}
 
 async function env(): Promise<Record<string, string>> {
   const home = await mkdtemp(join(tmpdir(), "kw-respond-"));
@@ -170,6 +192,37 @@ describe("keywarden respond", () => {
       name: "NoSuchEntityException",
     });
     expect(await state("owner", key)).toEqual({ status: "Inactive", policies: [QUARANTINE] });
+  });
+
+  it("contains a member account's key through the organization role with --account", async () => {
+    const member = "210987654321";
+    const iam = iamIn(member);
+    await iam.send(new CreateUserCommand({ UserName: "member-ci" }));
+    const key =
+      (await iam.send(new CreateAccessKeyCommand({ UserName: "member-ci" }))).AccessKey?.AccessKeyId ?? "";
+    await emu.client.seedCloudTrailEvents(
+      attackRecords({ accessKeyId: key, userName: "member-ci", accountId: member }).map(lookupItemOf),
+    );
+    const e = await env();
+
+    const here = await runCli(["respond", key, "--yes", "--regions", "us-east-1"], { env: e });
+    expect(here.code).toBe(7);
+    expect(here.stderr).toContain(`--account ${member}`);
+
+    const r = await runCli(
+      ["respond", key, "--yes", "--account", member, "--regions", "us-east-1", "--format", "json"],
+      { env: e },
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as IncidentReport;
+    expect(report).toMatchObject({ accountId: member, userName: "member-ci" });
+    const keys = await iam.send(new ListAccessKeysCommand({ UserName: "member-ci" }));
+    expect(keys.AccessKeyMetadata?.[0]?.Status).toBe("Inactive");
+    const pol = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "member-ci" }));
+    expect((pol.AttachedPolicies ?? []).map((p) => p.PolicyArn)).toEqual([QUARANTINE]);
+
+    const bad = await runCli(["respond", key, "--yes", "--account", "12345"], { env: e });
+    expect(bad.code).toBe(2);
   });
 
   it("--dry-run changes nothing and stores nothing, but still investigates", async () => {

@@ -175,7 +175,7 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     throw new ConflictError(
       "KEY_IN_OTHER_ACCOUNT",
       `${masked} belongs to account ${keyAccount}, but you are signed in to ${caller.accountId}`,
-      `Run keywarden respond with credentials for account ${keyAccount} (--profile NAME).`,
+      `Run it with credentials for account ${keyAccount} (--profile NAME), or through the organization's role: --account ${keyAccount}.`,
     );
   }
   const owner = await deps.iam.keyOwner(opts.accessKeyId);

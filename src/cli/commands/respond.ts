@@ -22,6 +22,9 @@ export interface InvestigateFlags {
   logs?: string[];
   regions?: string;
   lookup?: boolean;
+  account?: string;
+  roleName?: string;
+  externalId?: string;
 }
 
 interface RespondFlags extends InvestigateFlags {
@@ -80,7 +83,10 @@ export function withInvestigateOptions(cmd: CommandUnknownOpts): CommandUnknownO
       "--regions <list>",
       "regions to ask LookupEvents (default: every enabled region, from ec2:DescribeRegions)",
     )
-    .option("--no-lookup", "skip CloudTrail LookupEvents (only the --logs files)");
+    .option("--no-lookup", "skip CloudTrail LookupEvents (only the --logs files)")
+    .option("--account <id>", "work in this account of the organization, through --role-name")
+    .option("--role-name <name>", "the role assumed in --account (default OrganizationAccountAccessRole)")
+    .option("--external-id <id>", "the external id the role's trust policy requires");
 }
 
 /** The session and AWS adapters the response verbs use. */
@@ -93,7 +99,20 @@ export async function responseWiring(
     import("../../aws/regional.js"),
     import("../../aws/cloudtrail.js"),
   ]);
-  const session = await sessionFor(awsTargetOf(flags), io);
+  if (flags.account !== undefined && !/^\d{12}$/.test(flags.account)) {
+    throw new UsageError(
+      `--account "${flags.account}" is not a 12-digit account id`,
+      "Pass --account 123456789012.",
+    );
+  }
+  const role = flags.account
+    ? {
+        accountId: flags.account,
+        roleName: flags.roleName ?? "OrganizationAccountAccessRole",
+        externalId: flags.externalId,
+      }
+    : undefined;
+  const session = await sessionFor(awsTargetOf(flags), io, role);
   const clients = regionalClients(session, {
     endpointUrl: flags.endpointUrl,
     maxAttempts: flags.maxAttempts,
