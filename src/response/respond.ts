@@ -4,6 +4,7 @@ import { categoryCounts, indicators, newSince, suspiciousEvents } from "./analyz
 import { buildChecklist } from "./checklist.js";
 import { classifyEvent } from "./classify.js";
 import { mergeEvents } from "./normalize.js";
+import { redactValue } from "./redact.js";
 import type { LogReader, LookupPort, RemediationPort, ResponseIamPort } from "./ports.js";
 import { createdResources } from "./sweep.js";
 import type {
@@ -145,6 +146,8 @@ export async function collectEvents(
   return { events: mergeEvents(lookupEvents, logEvents), lookupRegions, logFiles, lookupFailures };
 }
 
+const safe = (r: IncidentReport): IncidentReport => redactValue(r) as IncidentReport;
+
 /** Events kept in a stored incident (a busy CI key can make 100,000 in 90 days). */
 export const MAX_KEPT_EVENTS = 10_000;
 
@@ -254,7 +257,7 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   };
   report.checklist = buildChecklist({ ...report, eventsFound: 0 });
   // Saved now, so a crash during the slow part still leaves a record of what was changed.
-  if (!opts.dryRun) await deps.save(report);
+  if (!opts.dryRun) await deps.save(safe(report));
 
   // 2. Investigate.
   const found = await collectEvents(deps, opts, step);
@@ -293,8 +296,11 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   });
   report.finishedAt = deps.now().toISOString();
   step("Report written");
-  await deps.save(report);
-  return report;
+  // Events were redacted when read; this last pass covers what else came from outside (AWS error
+  // text, names), so the store's secret guard can never refuse an incident after containment.
+  const out = safe(report);
+  await deps.save(out);
+  return out;
 }
 
 /** Deepest first: policies and keys before the users and roles that hold them. */

@@ -283,6 +283,10 @@ describe("renderIncidentReport", () => {
     expect(html).not.toContain("ci-<deployer>");
   });
 
+  it("redaction leaves a report without secrets unchanged", () => {
+    expect(redactValue(report)).toEqual(report);
+  });
+
   it("a report passes the store's secret guard", () => {
     expect(() => {
       assertNoSecrets(report, "incident");
