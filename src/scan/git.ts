@@ -136,3 +136,36 @@ export function catFileBatch(
     pump();
   });
 }
+
+/** Streams a git command's stdout line by line (no whole-output buffer: `git log` of a big history is large). */
+export function gitLines(cwd: string, args: string[], onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let rest = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      const text = rest + chunk;
+      let start = 0;
+      for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+        onLine(text.slice(start, nl));
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    });
+    child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (rest !== "") onLine(rest);
+      if (code === 0) resolve();
+      else {
+        reject(
+          new EnvironmentError(
+            "GIT_FAILED",
+            `git ${args[0] ?? ""} failed in ${cwd}: ${err.trim().split("\n")[0] ?? `exit ${String(code)}`}`,
+            "Check the repository with git fsck.",
+          ),
+        );
+      }
+    });
+  });
+}

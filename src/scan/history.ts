@@ -2,7 +2,7 @@
 // a path, `git cat-file --batch` streams their contents, the detector reads each once. Only for
 // blobs with findings do we then walk `git log --raw` (oldest first) to find the first commit
 // that added them, and `git ls-tree -r HEAD` to say whether HEAD still has them.
-import { catFileBatch, git, gitOk } from "./git.js";
+import { catFileBatch, git, gitLines, gitOk } from "./git.js";
 import { hasBinaryExtension, isBinary, scanBuffer } from "./file-scan.js";
 import type { Located } from "./types.js";
 
@@ -117,7 +117,14 @@ interface Introduced {
 
 /** The first commit (oldest first over all refs) whose diff adds each blob. */
 async function firstCommits(repo: string): Promise<Map<string, Introduced>> {
-  const out = await gitOk(repo, [
+  const found = new Map<string, Introduced>();
+  let commit = "";
+  let author = "";
+  let date = "";
+  let order = 0;
+  const args = [
+    "-c",
+    "core.quotePath=false",
     "log",
     "--all",
     "--reverse",
@@ -126,28 +133,22 @@ async function firstCommits(repo: string): Promise<Map<string, Introduced>> {
     "--no-renames",
     "--root",
     "-c",
-    "--format=%x01%H%x00%an <%ae>%x00%aI",
-  ]);
-  const found = new Map<string, Introduced>();
-  let commit = "";
-  let author = "";
-  let date = "";
-  let order = 0;
-  for (const line of out.toString("utf8").split("\n")) {
+  ];
+  await gitLines(repo, [...args, "--format=%x01%H%x00%an <%ae>%x00%aI"], (line) => {
     if (line.startsWith("\x01")) {
       [commit = "", author = "", date = ""] = line.slice(1).split("\0");
       order++;
-      continue;
+      return;
     }
-    if (!line.startsWith(":")) continue;
+    if (!line.startsWith(":")) return;
     // ":100644 100644 <old> <new> M\tpath" (merges, with -c: one more mode and sha per parent)
     const tab = line.indexOf("\t");
     const fields = line.slice(1, tab).split(" ");
     const status = fields[fields.length - 1] ?? "";
     const sha = fields[fields.length - 2] ?? "";
-    if (status.startsWith("D") || found.has(sha)) continue;
+    if (status.startsWith("D") || found.has(sha)) return;
     found.set(sha, { commit, author, date, path: line.slice(tab + 1), order });
-  }
+  });
   return found;
 }
 
