@@ -6,6 +6,7 @@ import {
   ListAttachedUserPoliciesCommand,
 } from "@aws-sdk/client-iam";
 import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { lookupItemOf } from "../src/emulator/client.js";
 import type { IncidentReport } from "../src/response/types.js";
 import { attackRecords, ATTACKER_IP, writeLogFolder } from "./fixtures/cloudtrail/attack.js";
-import { runCli } from "./helpers/cli.js";
+import { REPO_ROOT, runCli } from "./helpers/cli.js";
 import { DUMMY_CREDENTIALS, useEmulator } from "./emulator/harness.js";
 
 // keywarden respond and incidents through the real CLI, on the emulator.
@@ -34,6 +35,52 @@ function iamIn(accountId: string): IAMClient {
   };
   client.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
   return client;
+}
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`), typing `input`: the only way to show
+ * the interactive confirmation, which keywarden offers only when stdin and stderr are terminals.
+ */
+function onTerminal(
+  args: string[],
+  env: Record<string, string>,
+  input: string,
+): Promise<{ code: number | null; output: string }> {
+  const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+  const command = [process.execPath, "--import", "tsx", join("src", "cli", "bin.ts"), ...args]
+    .map(quote)
+    .join(" ");
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: env.KEYWARDEN_HOME ?? tmpdir(),
+        NO_COLOR: "1",
+        ...env,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      output += d;
+      // Answer once the question is on the screen.
+      if (input && output.includes("[y/N]")) {
+        child.stdin.write(input);
+        input = "";
+      }
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`no answer on the terminal:\n${output}`));
+    }, 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
 }
 
 async function env(): Promise<Record<string, string>> {
@@ -244,6 +291,20 @@ describe("keywarden respond", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("--yes");
     expect(await state("no-tty", key)).toEqual({ status: "Active", policies: [] });
+  });
+
+  it("on a terminal, asks before containing: no changes nothing, yes contains", async () => {
+    const key = await leakedKey("asked");
+    const e = await env();
+    const no = await onTerminal(["respond", key, "--regions", "us-east-1", "--format", "json"], e, "n\n");
+    expect(no.output).toContain("Contain AKIA");
+    expect(no.output).toContain("not confirmed; nothing changed");
+    expect(no.code).toBe(1);
+    expect(await state("asked", key)).toEqual({ status: "Active", policies: [] });
+    const yes = await onTerminal(["respond", key, "--regions", "us-east-1", "--format", "json"], e, "y\n");
+    expect(yes.code).toBe(0);
+    expect(yes.output).toMatch(/contained AKIA\*+\w{4} in/);
+    expect(await state("asked", key)).toEqual({ status: "Inactive", policies: [QUARANTINE] });
   });
 
   it("rejects a malformed key id and an unknown key with one-line errors", async () => {
