@@ -97,6 +97,28 @@ describe("scan joined to owners (emulator)", () => {
     expect(gone?.advice).toMatch(/no longer exists/);
   });
 
+  it("--verify asks sts:GetAccessKeyInfo for the account instead of trusting the decoded one", async () => {
+    const other = await mkdtemp(join(tmpdir(), "kw-scan-verify-"));
+    try {
+      // Decodes to another account; the emulator's STS answers with its own account for unknown keys.
+      const foreign = makeKeyId(rng, "AKIA", "210987654321");
+      await writeCorpus(other, [{ path: "k.txt", content: Buffer.from(`${foreign}\n`) }]);
+      const run = async (extra: string[]) => {
+        const r = await runCli(
+          ["scan", other, "--format", "json", "--no-store", "--endpoint-url", emu.endpoint, ...extra],
+          { env: awsEnv() },
+        );
+        return (JSON.parse(r.stdout) as { findings: Finding[] }).findings[0];
+      };
+      const decoded = await run([]);
+      expect([decoded?.accountId, decoded?.keyStatus]).toEqual(["210987654321", "Unknown"]);
+      const verified = await run(["--verify"]);
+      expect([verified?.accountId, verified?.keyStatus]).toEqual([ACCOUNT_ID, "NotFound"]);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
+
   it("without credentials the scan still reports, with a note and unknown owners", async () => {
     const r = await runCli(["scan", dir, "--format", "json", "--no-store", "--endpoint-url", emu.endpoint], {
       env: { KEYWARDEN_HOME: home, AWS_REGION: REGION },
