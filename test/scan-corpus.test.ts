@@ -83,6 +83,15 @@ describe("planted corpus", () => {
     expect(extra.map((f) => `${f.kind} ${f.path}:${f.line}`)).toEqual([]);
     expect(report.findings.filter((f) => f.path === "docs/lookalikes.md")).toEqual([]);
     expect(report.stats.files).toBe(planted.files.length + fakes.files.length);
+    // Ids of users, roles and policies are reported, low: they sign nothing.
+    const principals = report.findings.filter((f) => f.path === "iam/export.json");
+    expect(principals).toHaveLength(10);
+    const byPrefix = (p: string) => principals.find((f) => f.accessKeyId?.startsWith(p));
+    expect([byPrefix("AROA")?.severity, byPrefix("AROA")?.advice]).toEqual([
+      "low",
+      expect.stringContaining("unique id of an IAM role, not a credential"),
+    ]);
+    expect(byPrefix("ABIA")?.severity).toBe("medium"); // a bearer-token id is a credential's
     // The deleted file is not in the tree.
     expect(report.findings.some((f) => f.path === "old/leaked.env")).toBe(false);
   });

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { maskKeyId } from "../domain/key-id.js";
 import type { Severity } from "../domain/types.js";
-import { accountIdOfKeyId } from "./patterns.js";
+import { accountIdOfKeyId, isCredentialKeyId } from "./patterns.js";
 import type { FindingKind, Located, ScanFinding, ScanKeyStatus, ScanOwner } from "./types.js";
 
 export interface KeyFacts {
@@ -64,10 +64,28 @@ function advice(kind: FindingKind, keyId: string | null, facts: KeyFacts, where:
   return `Owner unknown: run the scan with credentials for account ${accountIdOfKeyId(keyId) ?? "(unknown)"} (or --verify) to see whether the key is active; if it is, \`keywarden respond ${maskKeyId(keyId)}\` with the whole id. ${rewrite}`;
 }
 
+const PRINCIPAL: Record<string, string> = {
+  AIDA: "IAM user",
+  AROA: "IAM role",
+  AGPA: "IAM group",
+  AIPA: "EC2 instance profile",
+  ANPA: "managed policy",
+  ANVA: "managed policy version",
+  APKA: "public key",
+  ASCA: "certificate",
+};
+
+function principalAdvice(id: string): string {
+  const what = PRINCIPAL[id.slice(0, 4)] ?? "IAM principal";
+  return `This is the unique id of an ${what}, not a credential: nothing to rotate. It tells a reader your account (${accountIdOfKeyId(id) ?? "unknown"}); remove it if the file is public.`;
+}
+
 export function finalize(l: Located, lookup: KeyLookup, where: ScanWhere): ScanFinding {
   const history = where === "history";
   const keyId = l.keyId;
   const facts: KeyFacts = keyId ? lookup(keyId) : { status: "Unknown", owner: null };
+  // AIDA..., AROA..., ANPA...: the unique id of a user, role or policy, which signs nothing.
+  const principal = l.kind === "access-key-id" && !isCredentialKeyId(l.value);
   return {
     kind: l.kind,
     ruleId: RULE_IDS[l.kind],
@@ -83,8 +101,8 @@ export function finalize(l: Located, lookup: KeyLookup, where: ScanWhere): ScanF
     inHead: l.inHead ?? (history ? null : true),
     owner: facts.owner,
     keyStatus: facts.status,
-    severity: SEVERITY[l.kind][facts.status],
+    severity: principal ? "low" : SEVERITY[l.kind][facts.status],
     fingerprint: fingerprintOf(l.kind, l.value),
-    advice: advice(l.kind, keyId, facts, where),
+    advice: principal ? principalAdvice(l.value) : advice(l.kind, keyId, facts, where),
   };
 }

@@ -27,7 +27,7 @@ export const KEY_ID_RE = new RegExp(`(?<![A-Za-z0-9/+])${PREFIX_ALT}[A-Z2-7]{16}
 
 /** Ids that name an access key (the rest name principals or policies: not credentials, still reported). */
 export function isCredentialKeyId(id: string): boolean {
-  return id.startsWith("AKIA") || id.startsWith("ASIA") || id.startsWith("A3T");
+  return ["AKIA", "ASIA", "ABIA", "ACCA", "A3T"].some((p) => id.startsWith(p));
 }
 
 const B64 = "A-Za-z0-9/+";
