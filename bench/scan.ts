@@ -2,11 +2,12 @@
 // bench/scan: keywarden scan against ripgrep, git-secrets and secretlint on a generated working
 // tree and a generated git history. See bench/README.md for what runs and how it is scored.
 import { spawnSync } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fingerprintOf } from "../src/scan/finalize.js";
+import { buildKeywarden } from "./build-cli.js";
 import { generateRepo, generateTree } from "./scan-gen.js";
 import {
   grepLines,
@@ -62,33 +63,6 @@ interface JsonFinding {
   path: string;
   line: number;
   fingerprint: string;
-}
-
-/** The CLI as users run it: compiled JavaScript (tsc), not tsx. */
-async function buildKeywarden(work: string): Promise<string> {
-  const out = join(work, "kw");
-  await mkdir(out, { recursive: true });
-  const r = spawnSync(
-    process.execPath,
-    [
-      join(REPO, "node_modules/typescript/bin/tsc"),
-      "-p",
-      join(REPO, "tsconfig.build.json"),
-      "--outDir",
-      join(out, "dist"),
-    ],
-    { encoding: "utf8" },
-  );
-  // tsc emits even when another module has a type error; only a missing entry point is fatal.
-  const bin = join(out, "dist", "cli", "bin.js");
-  if (spawnSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).status !== 0) {
-    await copyFile(join(REPO, "package.json"), join(out, "package.json"));
-    await symlink(join(REPO, "node_modules"), join(out, "node_modules"));
-  }
-  if (spawnSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).status !== 0) {
-    throw new Error(`could not build keywarden for the bench:\n${r.stdout}${r.stderr}`);
-  }
-  return bin;
 }
 
 async function repeat(n: number, f: () => Promise<Timed>): Promise<{ runs: Timed[]; wallMs: number }> {

@@ -6,8 +6,10 @@ import { spawn } from "node:child_process";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mkdtemp, rm } from "node:fs/promises";
 import { duckDbLogReader } from "../src/response/logs.js";
 import type { TrailSummary } from "../src/response/types.js";
+import { buildKeywarden } from "./build-cli.js";
 import { ATTACKER_KEY, generateLogs, type GenResult } from "./trail-gen.js";
 
 export interface TrailBenchOptions {
@@ -86,12 +88,13 @@ const JQ_PROGRAM = `[inputs | .Records[] | select(.userIdentity.accessKeyId == $
          firstSeen: (map(.eventTime) | min), lastSeen: (map(.eventTime) | max)})`;
 
 async function keywardenCli(
+  bin: string,
   dir: string,
 ): Promise<{ ms: number; cpuMs: number; groups: Group[]; events: number }> {
   const env = { PATH: process.env.PATH, HOME: tmpdir(), NO_COLOR: "1", AWS_EC2_METADATA_DISABLED: "true" };
   const r = await run(
-    `"$1" --import tsx ${join("src", "cli", "bin.ts")} trail "$2" --no-lookup --logs "$3" --format json`,
-    [process.execPath, ATTACKER_KEY, dir],
+    `"$1" "$2" trail "$3" --no-lookup --logs "$4" --format json`,
+    [process.execPath, bin, ATTACKER_KEY, dir],
     env,
   );
   const t = JSON.parse(r.stdout) as TrailSummary;
@@ -140,7 +143,9 @@ export async function benchTrail(o: TrailBenchOptions): Promise<object> {
   const mb = gen.uncompressedBytes / 1e6;
 
   // Warm-up (not recorded): the page cache holds the files for both tools alike.
-  await keywardenCli(gen.dir);
+  const work = await mkdtemp(join(tmpdir(), "keywarden-bench-trail-cli-"));
+  const bin = await buildKeywarden(work);
+  await keywardenCli(bin, gen.dir);
   await jq(gen.dir);
 
   const kwMs: number[] = [];
@@ -153,7 +158,7 @@ export async function benchTrail(o: TrailBenchOptions): Promise<object> {
   let jqOut: Awaited<ReturnType<typeof jq>> | null = null;
   let recall = 0;
   for (let i = 0; i < o.repeats; i++) {
-    kw = await keywardenCli(gen.dir);
+    kw = await keywardenCli(bin, gen.dir);
     kwMs.push(kw.ms);
     kwCpu.push(kw.cpuMs);
     // In-process, the same reader without Node/tsx start-up, and the planted events by id.
@@ -176,6 +181,7 @@ export async function benchTrail(o: TrailBenchOptions): Promise<object> {
       `  repeat ${i + 1}: keywarden trail ${round(kw.ms)} ms (cpu ${round(kw.cpuMs)} ms), in-process reader ${round(libMs[i] ?? 0)} ms, DuckDB full scan ${round(fullMs[i] ?? 0)} ms, jq ${round(jqOut.ms)} ms (cpu ${round(jqOut.cpuMs)} ms)`,
     );
   }
+  await rm(work, { recursive: true, force: true });
   if (!kw || !jqOut) throw new Error("no repeats");
   const sameGroups =
     kw.groups.map(groupKey).sort().join("\n") === jqOut.groups.map(groupKey).sort().join("\n");
@@ -199,7 +205,7 @@ export async function benchTrail(o: TrailBenchOptions): Promise<object> {
       layout: 'AWSLogs/<account>/CloudTrail/<region>/<yyyy>/<mm>/<dd>/*.json.gz, each {"Records": [...]}',
     },
     keywardenTrailCli: {
-      command: `keywarden trail ${ATTACKER_KEY} --no-lookup --logs DIR --format json`,
+      command: `node dist/cli/bin.js trail ${ATTACKER_KEY} --no-lookup --logs DIR --format json (compiled, as installed)`,
       wallMs: { median: round(kwMed), runs: kwMs.map((x) => round(x)) },
       mbPerSecond: round(mb / (kwMed / 1000)),
       cpuMs: { median: round(median(kwCpu)), runs: kwCpu.map((x) => round(x)) },
