@@ -5,7 +5,7 @@ import { maskKeyId } from "../domain/key-id.js";
 
 export interface NotificationItem {
   dedupeKey: string;
-  kind: "countdown" | "overdue" | "action" | "warn";
+  kind: "countdown" | "overdue" | "action" | "warn" | "stalled";
   owner: string | null;
   accountId: string;
   userName: string;
@@ -45,6 +45,8 @@ export function headline(n: NotificationItem): string {
       return `${key} of ${n.userName}: ${stage} was due ${n.deadline} and has not happened`;
     case "action":
       return `${key} of ${n.userName}: ${n.outcome ?? `${n.stage} done`}`;
+    case "stalled":
+      return `${key} of ${n.userName}: its rotation failed and needs you`;
     default:
       return `${key} of ${n.userName}: needs attention`;
   }

@@ -76,6 +76,27 @@ describe("planEnforcement", () => {
     expect(open.notifications).toEqual([]);
   });
 
+  it("tells the owner once when a rotation of their key failed, and still leaves the key to the job", () => {
+    const k = old(105, { userName: "bob" });
+    const failed: OpenJob = {
+      id: "rot-9",
+      accountId: k.accountId,
+      userName: k.userName,
+      oldAccessKeyId: k.accessKeyId,
+      state: "failed",
+    };
+    const p = plan(ROTATE, [k], { jobs: [failed] });
+    expect(p.actions).toEqual([]);
+    expect(p.notifications).toHaveLength(1);
+    expect(p.notifications[0]).toMatchObject({
+      kind: "stalled",
+      dedupeKey: "stalled:rot-9",
+      owner: "bob@example.com",
+      fix: "keywarden rotations show rot-9, then keywarden rotate --resume rot-9 (or --rollback rot-9)",
+    });
+    expect(plan(ROTATE, [k], { jobs: [failed], sent: ["stalled:rot-9"] }).notifications).toEqual([]);
+  });
+
   it("does not start a second rotation for a user with an open one", () => {
     const k = old(91);
     const other: OpenJob = {

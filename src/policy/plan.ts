@@ -48,7 +48,7 @@ export interface PlannedAction {
   allowRecentlyUsed: boolean;
 }
 
-export type NotificationKind = "countdown" | "overdue" | "action" | "warn";
+export type NotificationKind = "countdown" | "overdue" | "action" | "warn" | "stalled";
 
 export interface PlannedNotification {
   /** Never the same message twice: the store keeps one record per key. */
@@ -180,8 +180,29 @@ export function planEnforcement(input: PlanInput): Plan {
     const owner = ownerOf(policy, key);
     const base = `${key.accountId}:${key.accessKeyId}`;
     const jobs = input.jobs.filter((j) => j.accountId === key.accountId && j.userName === key.userName);
-    // A rotation job that still holds this key owns its deactivation and deletion.
-    if (jobs.some((j) => j.oldAccessKeyId === key.accessKeyId && !FINISHED.has(j.state))) continue;
+    // A rotation job that still holds this key owns its deactivation and deletion. A failed one
+    // waits for a person, so the owner hears of it once (else the key would sit there silently).
+    const holder = jobs.find((j) => j.oldAccessKeyId === key.accessKeyId && !FINISHED.has(j.state));
+    if (holder) {
+      if (holder.state === "failed") {
+        notify({
+          dedupeKey: `stalled:${holder.id}`,
+          kind: "stalled",
+          owner,
+          accountId: key.accountId,
+          userName: key.userName,
+          accessKeyId: key.accessKeyId,
+          ruleId: "access-key-rotation",
+          stage: "rotate",
+          deadline: isoDate(now),
+          daysLeft: 0,
+          reason: `rotation ${holder.id} of key ${maskKeyId(key.accessKeyId)} failed and waits for a person`,
+          fix: `keywarden rotations show ${holder.id}, then keywarden rotate --resume ${holder.id} (or --rollback ${holder.id})`,
+          actionId: null,
+        });
+      }
+      continue;
+    }
     let acted = false;
 
     for (const { ruleId, timeline } of rules) {
