@@ -86,7 +86,7 @@ export function OverviewPage({ session }: { session: Session }) {
                 <span class="swatch bar-active" /> active <span class="swatch bar-inactive" /> inactive
               </p>
             </div>
-            <div class="card">
+            <div class="card wide">
               <h2>Due for rotation in 30 days</h2>
               <p class="muted">
                 Rotation age {o.rotationDays} days; {o.overdue} active key(s) already overdue.
