@@ -155,6 +155,37 @@ export interface AccountRole {
   externalId?: string | undefined;
 }
 
+/** `--account`/`--role-name`/`--external-id` as a role, or undefined for the caller's own account. */
+export function accountRoleOf(flags: {
+  account?: string | undefined;
+  roleName?: string | undefined;
+  externalId?: string | undefined;
+}): AccountRole | undefined {
+  return flags.account
+    ? {
+        accountId: flags.account,
+        roleName: flags.roleName ?? "OrganizationAccountAccessRole",
+        externalId: flags.externalId,
+      }
+    : undefined;
+}
+
+/** How a job reaches AWS again later (`rotations advance`, `enforce`): stored in its options. */
+export function awsOptionsOf(
+  flags: RotationFlags,
+  region: string,
+  role: AccountRole | undefined,
+): Record<string, unknown> {
+  return {
+    profile: flags.profile ?? null,
+    region,
+    endpointUrl: flags.endpointUrl ?? null,
+    role: role
+      ? { accountId: role.accountId, roleName: role.roleName, externalId: role.externalId ?? null }
+      : null,
+  };
+}
+
 /** Where a stored job said it reached AWS through a role, if it did. */
 export function accountRoleOfJob(job: RotationJob): AccountRole | undefined {
   const r = (job.options.aws as { role?: AccountRole | null } | undefined)?.role;

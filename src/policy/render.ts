@@ -1,20 +1,9 @@
 import { maskKeyId } from "../domain/key-id.js";
 import type { EnforceResult } from "./enforce.js";
 import type { Plan } from "./plan.js";
+import { plainTable as table } from "../report/plain-table.js";
 
 // The plan and the run, as a table for people and JSON for machines. Pure.
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
 
 export function planJson(result: EnforceResult): Record<string, unknown> {
   const p = result.plan;

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { AwsTarget } from "../aws/session.js";
 import type { CliIO } from "../cli/io.js";
 import { UsageError } from "../domain/errors.js";
@@ -130,7 +129,7 @@ export function respondRunner(io: CliIO, store: Store, target: AwsTarget): Respo
   return async (input) => {
     const [
       wiring,
-      cli,
+      inputs,
       { respond, validateKeyId },
       { duckDbLogReader },
       { regionalClients },
@@ -138,7 +137,7 @@ export function respondRunner(io: CliIO, store: Store, target: AwsTarget): Respo
       iamResp,
     ] = await Promise.all([
       import("../cli/rotation-wiring.js"),
-      import("../cli/commands/respond.js"),
+      import("../response/inputs.js"),
       import("../response/respond.js"),
       import("../response/logs.js"),
       import("../aws/regional.js"),
@@ -146,8 +145,8 @@ export function respondRunner(io: CliIO, store: Store, target: AwsTarget): Respo
       import("../aws/iam-response.js"),
     ]);
     validateKeyId(input.accessKeyId);
-    const since = cli.parseSince(input.since ?? undefined, new Date());
-    const regions = input.regions ? cli.parseRegions(input.regions.join(",")) : undefined;
+    const since = inputs.parseSince(input.since ?? undefined, new Date());
+    const regions = input.regions ? inputs.parseRegions(input.regions.join(",")) : undefined;
     const session = await wiring.sessionFor(target, io);
     const clients = regionalClients(session, {
       endpointUrl: target.endpointUrl,
@@ -165,12 +164,7 @@ export function respondRunner(io: CliIO, store: Store, target: AwsTarget): Respo
           lookup,
           logs: duckDbLogReader(),
           now: () => new Date(),
-          newIncidentId: (now) =>
-            `inc-${now
-              .toISOString()
-              .replace(/[-:]/g, "")
-              .replace(/\.\d{3}Z$/, "")
-              .replace("T", "-")}-${randomBytes(3).toString("hex")}`,
+          newIncidentId: inputs.newIncidentId,
           log: (line) => io.stderr.write(`keywarden: ${line}\n`),
           save: async (r) => {
             await store.putRecord({

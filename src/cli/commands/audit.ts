@@ -1,7 +1,7 @@
 import { Option, type Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { EnvironmentError, ExitCode, UsageError } from "../../domain/errors.js";
+import { ExitCode, UsageError } from "../../domain/errors.js";
 import { failsThreshold } from "../../domain/severity.js";
 import { SEVERITIES, type Inventory, type LastUsedSource, type Severity } from "../../domain/types.js";
 import { DEFAULT_THRESHOLDS, type Thresholds } from "../../rules/rule.js";
@@ -12,6 +12,7 @@ import { withAwsOptions } from "../aws-options.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
 import { useColor, type CliIO } from "../io.js";
 import { startProgress, type Progress } from "../progress.js";
+import { writeOutput } from "../output.js";
 
 const FORMATS = ["table", "json", "csv", "markdown"] as const;
 const FAIL_ON = [...SEVERITIES, "none"] as const;
@@ -328,20 +329,7 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
     showPass: flags.all === true,
     ...(!flags.output && io.stdout.columns ? { width: io.stdout.columns } : {}),
   });
-  if (flags.output) {
-    try {
-      await writeFile(flags.output, text, { mode: 0o644 });
-    } catch (e) {
-      throw new EnvironmentError(
-        "OUTPUT_NOT_WRITABLE",
-        `could not write the report to ${flags.output} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-        "Pass a path in a folder that exists and that you can write to.",
-      );
-    }
-    io.stderr.write(`keywarden: report written to ${flags.output}\n`);
-  } else {
-    io.stdout.write(text);
-  }
+  await writeOutput(io, text, flags.output);
   if (flags.save) await saveForDashboard(io, report, sources);
   if (flags.stats) {
     const calls = Object.entries(report.stats.apiCalls).map(([op, n]) => `${op}=${n}`);

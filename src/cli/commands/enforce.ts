@@ -161,15 +161,8 @@ async function makePorts(
         observeMs: parseDuration("observe", a.observe ?? ADMIN_DEFAULT),
         soakMs: parseDuration("soak", a.soak ?? ADMIN_DEFAULT),
         replaceInactive: null,
-        aws: {
-          profile: flags.profile ?? null,
-          region: session.region,
-          endpointUrl: flags.endpointUrl ?? null,
-          // As `rotate --account` records it, so `rotations advance` reaches the account again.
-          role: role
-            ? { accountId: role.accountId, roleName: role.roleName, externalId: role.externalId ?? null }
-            : null,
-        },
+        // As `rotate --account` records it, so `rotations advance` reaches the account again.
+        aws: wiring.awsOptionsOf(flags, session.region, role),
       });
       const job = await store.createJob(input, me.arn);
       await wiring.claimForThisProcess(store, job.id);

@@ -1,4 +1,3 @@
-import { writeFile } from "node:fs/promises";
 import type { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../../domain/errors.js";
 import { maskKeyId } from "../../domain/key-id.js";
@@ -6,6 +5,7 @@ import type { IncidentReport } from "../../response/types.js";
 import type { StoredRecord } from "../../store/types.js";
 import { parseChoice } from "../errors.js";
 import type { CliIO } from "../io.js";
+import { writeOutput } from "../output.js";
 
 // keywarden incidents: the incidents `respond` stored, listed, shown and rendered.
 
@@ -141,10 +141,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     .action(async (id: string, flags: { format: "markdown" | "json" | "html"; out?: string }) => {
       const { renderIncidentReport } = await import("../../response/render.js");
       const text = renderIncidentReport(await load(io, id), flags.format);
-      if (flags.out) {
-        await writeFile(flags.out, text, { mode: 0o600 });
-        io.stderr.write(`keywarden: wrote ${flags.out}\n`);
-      } else io.stdout.write(text);
+      await writeOutput(io, text, flags.out, 0o600);
       exit(0);
     });
 }

@@ -1,15 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
 import type { Command, CommandUnknownOpts } from "@commander-js/extra-typings";
 import { UsageError } from "../../domain/errors.js";
 import { maskKeyId } from "../../domain/key-id.js";
 import type { AwsSession } from "../../aws/session.js";
 import type { RegionalClients } from "../../aws/regional.js";
 import type { LookupPort, RemediationPort } from "../../response/ports.js";
+import { newIncidentId, parseRegions, parseSince } from "../../response/inputs.js";
 import type { IncidentReport } from "../../response/types.js";
 import { withAwsOptions } from "../aws-options.js";
 import { parseChoice } from "../errors.js";
 import type { CliIO } from "../io.js";
+import { writeOutput } from "../output.js";
 
 // keywarden respond: contain a leaked key first, then investigate, sweep and report.
 
@@ -33,40 +33,6 @@ interface RespondFlags extends InvestigateFlags {
   remediate?: boolean;
   format: "markdown" | "json" | "html";
   out?: string;
-}
-
-const RELATIVE = /^(\d+)([mhdw])$/;
-const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** --since: an ISO time, or a span back from now such as 36h or 7d. */
-export function parseSince(raw: string | undefined, now: Date): Date | null {
-  if (raw === undefined) return null;
-  const rel = RELATIVE.exec(raw.trim());
-  if (rel) return new Date(now.getTime() - Number(rel[1]) * (UNIT_MS[rel[2] ?? "d"] ?? 0));
-  const d = new Date(raw);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) {
-    throw new UsageError(
-      `--since "${raw}" is neither an ISO time nor a span like 36h or 7d`,
-      "Pass --since 2026-11-20T08:00:00Z or --since 2d.",
-    );
-  }
-  return d;
-}
-
-export function parseRegions(raw: string | undefined): string[] | undefined {
-  if (raw === undefined) return undefined;
-  const list = raw
-    .split(",")
-    .map((r) => r.trim())
-    .filter(Boolean);
-  const bad = list.find((r) => !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(r));
-  if (bad !== undefined || list.length === 0) {
-    throw new UsageError(
-      `--regions "${raw}" is not a comma-separated list of AWS regions`,
-      "Pass --regions us-east-1,eu-west-1.",
-    );
-  }
-  return list;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -94,24 +60,19 @@ export async function responseWiring(
   flags: InvestigateFlags,
   io: CliIO,
 ): Promise<{ session: AwsSession; clients: RegionalClients; lookup: LookupPort }> {
-  const [{ awsTargetOf, sessionFor }, { regionalClients }, { lookupPort, REAL_PACING }] = await Promise.all([
-    import("../rotation-wiring.js"),
-    import("../../aws/regional.js"),
-    import("../../aws/cloudtrail.js"),
-  ]);
+  const [{ accountRoleOf, awsTargetOf, sessionFor }, { regionalClients }, { lookupPort, REAL_PACING }] =
+    await Promise.all([
+      import("../rotation-wiring.js"),
+      import("../../aws/regional.js"),
+      import("../../aws/cloudtrail.js"),
+    ]);
   if (flags.account !== undefined && !/^\d{12}$/.test(flags.account)) {
     throw new UsageError(
       `--account "${flags.account}" is not a 12-digit account id`,
       "Pass --account 123456789012.",
     );
   }
-  const role = flags.account
-    ? {
-        accountId: flags.account,
-        roleName: flags.roleName ?? "OrganizationAccountAccessRole",
-        externalId: flags.externalId,
-      }
-    : undefined;
+  const role = accountRoleOf(flags);
   const session = await sessionFor(awsTargetOf(flags), io, role);
   const clients = regionalClients(session, {
     endpointUrl: flags.endpointUrl,
@@ -122,15 +83,6 @@ export async function responseWiring(
     warn: (line) => io.stderr.write(`keywarden: warning: ${line}\n`),
   });
   return { session, clients, lookup };
-}
-
-function newIncidentId(now: Date): string {
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d{3}Z$/, "")
-    .replace("T", "-");
-  return `inc-${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
 function combined(ports: RemediationPort[]): RemediationPort {
@@ -237,12 +189,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
     await (await storeOpening?.catch(() => null))?.close();
   }
   const text = renderIncidentReport(report, flags.format);
-  if (flags.out) {
-    await writeFile(flags.out, text, { mode: 0o600 });
-    io.stderr.write(`keywarden: report written to ${flags.out}\n`);
-  } else {
-    io.stdout.write(text);
-  }
+  await writeOutput(io, text, flags.out, 0o600);
   const c = report.containment;
   const failed = report.sources.lookupFailures.length;
   io.stderr.write(

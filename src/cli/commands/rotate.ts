@@ -108,13 +108,7 @@ async function rotate(flags: RotateFlags, io: CliIO): Promise<number> {
       "Rotating your own key happens in your own account; name the --user to rotate there.",
     );
   }
-  const role = flags.account
-    ? {
-        accountId: flags.account,
-        roleName: flags.roleName ?? "OrganizationAccountAccessRole",
-        externalId: flags.externalId,
-      }
-    : undefined;
+  const role = wiring.accountRoleOf(flags);
   const session = await wiring.sessionFor(wiring.awsTargetOf(flags), io, role);
   const { iamInventoryPort } = await import("../../aws/iam-inventory.js");
   const me = await iamInventoryPort(session).getCallerIdentity();
@@ -196,14 +190,7 @@ async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Pr
     observeMs,
     soakMs,
     replaceInactive: flags.replaceInactive ?? null,
-    aws: {
-      profile: flags.profile ?? null,
-      region: session.region,
-      endpointUrl: flags.endpointUrl ?? null,
-      role: role
-        ? { accountId: role.accountId, roleName: role.roleName, externalId: role.externalId ?? null }
-        : null,
-    },
+    aws: wiring.awsOptionsOf(flags, session.region, role),
   });
   if (flags.dryRun) {
     const planTargets = wiring.makeTargets(session, io, { id: "dry-run", userName, targets: input.targets });

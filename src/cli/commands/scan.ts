@@ -1,8 +1,7 @@
 import { Option, type Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { EnvironmentError, ExitCode, UsageError } from "../../domain/errors.js";
+import { ExitCode, UsageError } from "../../domain/errors.js";
 import { severityRank } from "../../domain/severity.js";
 import { SEVERITIES, type Severity } from "../../domain/types.js";
 import type { JoinPorts } from "../../scan/join.js";
@@ -14,6 +13,7 @@ import { parseChoice, parseIntFlag } from "../errors.js";
 import type { CliIO } from "../io.js";
 import { startProgress } from "../progress.js";
 import { VERSION } from "../version.js";
+import { writeOutput } from "../output.js";
 
 const FORMATS = ["table", "json", "sarif", "markdown"] as const;
 const FAIL_ON = [...SEVERITIES, "none"] as const;
@@ -173,20 +173,7 @@ export async function executeScan(paths: string[], flags: ScanFlags, io: CliIO):
     progress.stop();
   }
   const text = renderScan(report, format, VERSION);
-  if (flags.output) {
-    try {
-      await writeFile(flags.output, text, { mode: 0o644 });
-    } catch (e) {
-      throw new EnvironmentError(
-        "OUTPUT_NOT_WRITABLE",
-        `could not write the report to ${flags.output} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
-        "Pass a path in a folder that exists and that you can write to.",
-      );
-    }
-    io.stderr.write(`keywarden: report written to ${flags.output}\n`);
-  } else {
-    io.stdout.write(text);
-  }
+  await writeOutput(io, text, flags.output);
   if (mode !== "staged" && flags.store) {
     await storeResult(io, toJson(report), resolve(io.cwd, paths[0] ?? "."), startedAt);
   }

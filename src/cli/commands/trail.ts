@@ -5,13 +5,9 @@ import type { TrailSummary } from "../../response/types.js";
 import { withAwsOptions } from "../aws-options.js";
 import { parseChoice } from "../errors.js";
 import type { CliIO } from "../io.js";
-import {
-  parseRegions,
-  parseSince,
-  responseWiring,
-  withInvestigateOptions,
-  type InvestigateFlags,
-} from "./respond.js";
+import { parseRegions, parseSince } from "../../response/inputs.js";
+import { responseWiring, withInvestigateOptions, type InvestigateFlags } from "./respond.js";
+import { plainTable as table } from "../../report/plain-table.js";
 
 // keywarden trail: "who still uses this key?" from CloudTrail, changing nothing.
 
@@ -20,18 +16,6 @@ interface TrailFlags extends InvestigateFlags {
 }
 
 const KEY = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
 
 const short = (s: string | null, n: number) =>
   s === null ? "-" : s.length > n ? `${s.slice(0, n - 1)}…` : s;
