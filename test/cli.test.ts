@@ -2,7 +2,7 @@
 // environment, the emulator behind the real AWS SDK. What a user and a CI job see: the JSON
 // contract, the other formats, exit codes, where the credentials come from, and that no secret
 // ever reaches an output.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutUserPolicyCommand } from "@aws-sdk/client-iam";
@@ -240,6 +240,34 @@ describe("keywarden audit --format json", () => {
     // The other active keys are within the period: PASS, one per key.
     const passes = report.findings.filter((f) => f.ruleId === "access-key-rotation" && f.result === "PASS");
     expect(passes.map((f) => f.userName).sort()).toEqual(["bob", "carol", ADMIN, LEAST].sort());
+  });
+
+  it("takes thresholds from ./keywarden.yaml (or --config) unless a --*-days flag says otherwise", async () => {
+    const dir = join(tmp, "with-policy");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "keywarden.yaml"), "version: 1\nthresholds:\n  rotationDays: 45\n");
+    const failing = async (args: string[]) => {
+      const r = await runCli(["audit", "--endpoint-url", emu.endpoint, "--format", "json", ...args], {
+        env: DUMMY,
+        cwd: dir,
+      });
+      if (r.stdout === "") throw new Error(r.stderr);
+      const out = JSON.parse(r.stdout) as Json;
+      const users = out.findings
+        .filter((f) => f.ruleId === "access-key-rotation" && f.result === "FAIL")
+        .map((f) => f.userName);
+      return { users: users.sort(), stderr: r.stderr };
+    };
+    // carol's key is 60 days old: past the policy's 45, within the default 90.
+    const fromPolicy = await failing([]);
+    expect(fromPolicy.users).toEqual(["alice", "carol"]);
+    expect(fromPolicy.stderr).toContain(`thresholds from ${join(dir, "keywarden.yaml")}`);
+    expect((await failing(["--rotation-days", "90"])).users).toEqual(["alice"]);
+    await writeFile(
+      join(dir, "strict.yaml"),
+      "version: 1\nthresholds:\n  rotationDays: 10\n  expiringWithinDays: 3\n",
+    );
+    expect((await failing(["--config", "strict.yaml"])).users).toEqual(["alice", "bob", "carol"]);
   });
 
   it("gives account- and user-level findings a null accessKeyId", () => {

@@ -65,6 +65,34 @@ export function thresholdsFrom(flags: AuditFlags): Thresholds {
   return t;
 }
 
+const THRESHOLD_FLAGS = [
+  ["rotationDays", "rotationDays"],
+  ["expiringDays", "expiringWithinDays"],
+  ["unusedDays", "unusedDays"],
+  ["inactiveDays", "inactiveLingeringDays"],
+  ["graceDays", "newKeyGraceDays"],
+] as const;
+
+/**
+ * The policy file's thresholds (as `keywarden rules` and `enforce` read them) for every --*-days
+ * flag left at its default, so audit and enforce judge keys alike. A bad file is a usage error.
+ */
+async function withPolicyThresholds(
+  flags: AuditFlags & { config?: string },
+  cmd: CommandUnknownOpts,
+  io: CliIO,
+): Promise<AuditFlags> {
+  const { policyForRules } = await import("../../policy/rules-view.js");
+  const policy = await policyForRules(io.cwd, flags.config);
+  if (!policy) return flags;
+  const out: AuditFlags = { ...flags };
+  for (const [flag, key] of THRESHOLD_FLAGS) {
+    if (cmd.getOptionValueSource(flag) === "default") out[flag] = policy.thresholds[key];
+  }
+  io.stderr.write(`keywarden: thresholds from ${policy.file}\n`);
+  return out;
+}
+
 /** Untyped on purpose: commander's typed option chains are costly for tsc, and flags are parsed into AuditFlags. */
 export function addAuditOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
   const d = DEFAULT_THRESHOLDS;
@@ -393,7 +421,12 @@ Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, 3 credentia
     ),
   );
   cmd.option("--save", "also keep the report in the store, for `keywarden serve`");
+  cmd.option(
+    "-c, --config <path>",
+    "policy file whose thresholds replace the defaults (default: ./keywarden.yaml when it exists); --*-days flags still win",
+  );
   cmd.action(async () => {
-    exit(await executeAudit(cmd.opts() as unknown as AuditFlags, io));
+    const flags = cmd.opts() as unknown as AuditFlags & { config?: string };
+    exit(await executeAudit(await withPolicyThresholds(flags, cmd, io), io));
   });
 }
