@@ -7,7 +7,9 @@ import type { CliIO } from "../io.js";
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
   program
     .command("init")
-    .description("Write a commented starter policy file (keywarden.yaml) for `keywarden enforce`, `audit` and `rules`")
+    .description(
+      "Write a commented starter policy file (keywarden.yaml) for `keywarden enforce`, `audit` and `rules`",
+    )
     .option("-c, --config <path>", "where to write it (default: ./keywarden.yaml)")
     .option("--force", "overwrite an existing file")
     .addHelpText("after", "\nExample:\n  keywarden init && keywarden enforce     # then read the plan")
