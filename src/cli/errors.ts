@@ -24,13 +24,14 @@ function describeCause(cause: unknown): string {
   }`;
 }
 
-export function parseIntFlag(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+/** `example`: a value worth suggesting when the smallest allowed one would be a poor example. */
+export function parseIntFlag(name: string, min: number, max = Number.MAX_SAFE_INTEGER, example?: number) {
   return (raw: string): number => {
     const n = Number(raw);
     if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
       throw new UsageError(
         `${name} must be a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? "up" : max}, got "${raw}"`,
-        `Pass for example ${name} ${Math.max(min, 1)}.`,
+        `Pass for example ${name} ${example ?? Math.max(min, 1)}.`,
       );
     }
     return n;

@@ -148,7 +148,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
       .option(
         "--port <n>",
         `port to listen on; 0 picks a free one`,
-        parseIntFlag("--port", 0, 65535),
+        parseIntFlag("--port", 0, 65535, 8787),
         DEFAULT_PORT,
       )
       .option(
