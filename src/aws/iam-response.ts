@@ -27,7 +27,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { GetAccessKeyInfoCommand, GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { KeyOwner, RemediationPort, ResponseIamPort } from "../response/ports.js";
-import type { CreatedResource } from "../response/types.js";
+import { IAM_REMOVABLE_TYPES, type CreatedResource } from "../response/types.js";
 import { call, callSite, mapAwsError } from "./errors.js";
 import type { AwsSession } from "./session.js";
 
@@ -218,20 +218,7 @@ export function responseIamPort(
   };
 }
 
-const IAM_REMOVABLE = new Set([
-  "iam-access-key",
-  "iam-login-profile",
-  "iam-user-policy-attachment",
-  "iam-role-policy-attachment",
-  "iam-group-policy-attachment",
-  "iam-user-inline-policy",
-  "iam-role-inline-policy",
-  "iam-group-inline-policy",
-  "iam-group-membership",
-  "iam-policy",
-  "iam-user",
-  "iam-role",
-]);
+const IAM_REMOVABLE = new Set<string>(IAM_REMOVABLE_TYPES);
 
 /** "name/rest": IAM names never contain "/", so the first one splits (ARNs keep theirs). */
 function splitFirst(id: string): [string, string] {

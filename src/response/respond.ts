@@ -7,13 +7,14 @@ import { mergeEvents } from "./normalize.js";
 import { redactValue } from "./redact.js";
 import type { LogReader, LookupPort, RemediationPort, ResponseIamPort } from "./ports.js";
 import { createdResources } from "./sweep.js";
-import type {
-  Containment,
-  CreatedResource,
-  IncidentReport,
-  InvestigationStep,
-  LookupFailure,
-  TrailEvent,
+import {
+  IAM_REMOVABLE_TYPES,
+  type Containment,
+  type CreatedResource,
+  type IncidentReport,
+  type InvestigationStep,
+  type LookupFailure,
+  type TrailEvent,
 } from "./types.js";
 
 // `keywarden respond`: contain first (deactivate + quarantine, timed), then investigate, sweep and
@@ -304,22 +305,11 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
 }
 
 /** Deepest first: policies and keys before the users and roles that hold them. */
-const REMOVAL_ORDER = [
+const REMOVAL_ORDER: readonly string[] = [
   "ec2-security-group-ingress-rule",
   "ec2-security-group-egress-rule",
   "ec2-instance",
-  "iam-access-key",
-  "iam-login-profile",
-  "iam-user-policy-attachment",
-  "iam-role-policy-attachment",
-  "iam-group-policy-attachment",
-  "iam-user-inline-policy",
-  "iam-role-inline-policy",
-  "iam-group-inline-policy",
-  "iam-group-membership",
-  "iam-policy",
-  "iam-user",
-  "iam-role",
+  ...IAM_REMOVABLE_TYPES,
 ];
 
 async function remediate(

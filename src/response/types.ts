@@ -43,6 +43,25 @@ export interface SuspiciousEvent {
   eventId: string;
 }
 
+/**
+ * What `--remediate` removes from IAM, deepest first: policies and keys before the users and roles
+ * that hold them. The one list both the removal order and the IAM adapter read.
+ */
+export const IAM_REMOVABLE_TYPES = [
+  "iam-access-key",
+  "iam-login-profile",
+  "iam-user-policy-attachment",
+  "iam-role-policy-attachment",
+  "iam-group-policy-attachment",
+  "iam-user-inline-policy",
+  "iam-role-inline-policy",
+  "iam-group-inline-policy",
+  "iam-group-membership",
+  "iam-policy",
+  "iam-user",
+  "iam-role",
+] as const;
+
 /** Something the key created, with the exact command that removes it. */
 export interface CreatedResource {
   /** "iam-user", "iam-access-key", "iam-login-profile", "iam-user-policy-attachment", ... */
