@@ -1,33 +1,16 @@
 // The API's JSON as the page reads it: the CLI's `--format json` contracts (src/domain/audit-report.ts,
 // src/report/keys.ts, src/rotation/job-view.ts) and the overview/key views of src/server/views.ts.
-// Mirrored here so the browser bundle never pulls in server code.
+// Type-only imports of the server's own definitions where they exist (erased from the bundle, so no
+// server code reaches the browser); the shapes the server builds untyped are written out here.
 
-export type Severity = "critical" | "high" | "medium" | "low" | "info";
-export const SEVERITIES: Severity[] = ["critical", "high", "medium", "low", "info"];
+import type { AuditKeyView } from "../../src/domain/audit-report.js";
+import type { Finding, LastUsedSource } from "../../src/domain/types.js";
 
-export interface Finding {
-  ruleId: string;
-  result: "FAIL" | "WARN" | "PASS" | "ERROR";
-  severity: Severity;
-  accountId: string;
-  userName: string | null;
-  accessKeyId: string | null;
-  message: string;
-  remediation: string;
-}
+// src/domain/types.ts has no I/O and no imports: its one constant is all the bundle takes from it.
+export { SEVERITIES, type Finding, type Severity } from "../../src/domain/types.js";
+export type { ActivityItem, Overview } from "../../src/server/views.js";
 
-export interface KeyView {
-  accountId: string;
-  userName: string;
-  accessKeyId: string;
-  status: "Active" | "Inactive";
-  createdAt: string;
-  lastUsedAt: string | null;
-  lastUsedService: string | null;
-  lastUsedRegion: string | null;
-  ageDays: number;
-  lastUsedSource?: string;
-}
+export type KeyView = AuditKeyView & { lastUsedSource?: LastUsedSource };
 
 export interface AuditReport {
   schemaVersion: 1;
@@ -39,25 +22,6 @@ export interface AuditReport {
 export interface KeysReport {
   generatedAt: string;
   keys: KeyView[];
-}
-
-export interface ActivityItem {
-  at: string;
-  kind: string;
-  text: string;
-  ref: string | null;
-}
-
-export interface Overview {
-  generatedAt: string;
-  audit: { generatedAt: string; accounts: number; users: number; keys: number } | null;
-  rotationDays: number;
-  findingsBySeverity: Record<Severity, number>;
-  keyAgeHistogram: { label: string; active: number; inactive: number }[];
-  dueSoon: { userName: string; accessKeyId: string; ageDays: number; dueAt: string; daysLeft: number }[];
-  overdue: number;
-  rotations: { running: number; waiting: number; failed: number };
-  recentActivity: ActivityItem[];
 }
 
 export interface KeyPage {
