@@ -178,6 +178,8 @@ export function planEnforcement(input: PlanInput): Plan {
       continue;
     }
     const owner = ownerOf(policy, key);
+    // Who and what every notice about this key names.
+    const about = { owner, accountId: key.accountId, userName: key.userName, accessKeyId: key.accessKeyId };
     const base = `${key.accountId}:${key.accessKeyId}`;
     const jobs = input.jobs.filter((j) => j.accountId === key.accountId && j.userName === key.userName);
     // A rotation job that still holds this key owns its deactivation and deletion. A failed one
@@ -188,10 +190,7 @@ export function planEnforcement(input: PlanInput): Plan {
         notify({
           dedupeKey: `stalled:${holder.id}`,
           kind: "stalled",
-          owner,
-          accountId: key.accountId,
-          userName: key.userName,
-          accessKeyId: key.accessKeyId,
+          ...about,
           ruleId: "access-key-rotation",
           stage: "rotate",
           deadline: isoDate(now),
@@ -238,10 +237,7 @@ export function planEnforcement(input: PlanInput): Plan {
         notify({
           dedupeKey: `overdue:${base}:${ruleId}:${s.stage}`,
           kind: "overdue",
-          owner,
-          accountId: key.accountId,
-          userName: key.userName,
-          accessKeyId: key.accessKeyId,
+          ...about,
           ruleId,
           stage: s.stage,
           deadline: dateOf(s.day),
@@ -295,10 +291,7 @@ export function planEnforcement(input: PlanInput): Plan {
           notify({
             dedupeKey: `overdue:${base}:${ruleId}:${action}`,
             kind: "overdue",
-            owner,
-            accountId: key.accountId,
-            userName: key.userName,
-            accessKeyId: key.accessKeyId,
+            ...about,
             ruleId,
             stage: action,
             deadline: dateOf(stageDay),
@@ -313,10 +306,7 @@ export function planEnforcement(input: PlanInput): Plan {
           notify({
             dedupeKey: `action:${id}`,
             kind: "action",
-            owner,
-            accountId: key.accountId,
-            userName: key.userName,
-            accessKeyId: key.accessKeyId,
+            ...about,
             ruleId,
             stage: action,
             deadline: dateOf(stageDay),
@@ -339,10 +329,7 @@ export function planEnforcement(input: PlanInput): Plan {
         notify({
           dedupeKey: `countdown:${base}:${ruleId}:${next.stage}:${n}`,
           kind: "countdown",
-          owner,
-          accountId: key.accountId,
-          userName: key.userName,
-          accessKeyId: key.accessKeyId,
+          ...about,
           ruleId,
           stage: next.stage,
           deadline: dateOf(next.day),
@@ -355,10 +342,7 @@ export function planEnforcement(input: PlanInput): Plan {
         notify({
           dedupeKey: `warn:${base}:${ruleId}`,
           kind: "warn",
-          owner,
-          accountId: key.accountId,
-          userName: key.userName,
-          accessKeyId: key.accessKeyId,
+          ...about,
           ruleId,
           stage: "warn",
           deadline: dateOf(timeline.warn),
