@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ConflictError } from "../domain/errors.js";
+import { maskKeyId } from "../domain/key-id.js";
 import type { Finding, Inventory } from "../domain/types.js";
 import type { Store } from "../store/types.js";
 import type { Channel } from "../notify/channel.js";
@@ -7,7 +8,7 @@ import { safeError } from "../notify/channel.js";
 import { dispatch, NOTIFICATION_KIND, retryFailed, type DispatchResult } from "../notify/dispatch.js";
 import type { NotificationItem } from "../notify/message.js";
 import type { LoadedPolicy } from "./load.js";
-import { planEnforcement, type Plan, type PlannedAction } from "./plan.js";
+import { actionFacts, planEnforcement, type Plan, type PlannedAction } from "./plan.js";
 
 // One enforcement run: the kill switch, the run lock, the plan, and with `apply` the changes,
 // the records of each, the notifications and the rotation jobs that are due. Everything outside
@@ -178,19 +179,13 @@ export async function runEnforcement(o: EnforceOptions): Promise<EnforceResult> 
         data: {
           runId,
           at: o.now().toISOString(),
-          kind: a.kind,
-          accountId: a.accountId,
-          userName: a.userName,
-          accessKeyId: a.accessKeyId,
-          ruleId: a.ruleId,
-          day: a.day,
+          ...actionFacts(a),
           status: out.status,
           error: out.error,
           jobId: out.jobId,
         },
       });
-      if (out.status === "done")
-        log(`${a.kind} ${a.userName} ${a.accessKeyId.slice(0, 4)}...${a.accessKeyId.slice(-4)}: done`);
+      if (out.status === "done") log(`${a.kind} ${a.userName} ${maskKeyId(a.accessKeyId)}: done`);
       if (out.status === "failed") log(`${a.kind} ${a.userName}: failed: ${out.error ?? ""}`);
     }
     const done = new Map(outcomes.filter((x) => x.status === "done").map((x) => [x.action.id, x]));

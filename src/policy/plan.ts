@@ -48,6 +48,18 @@ export interface PlannedAction {
   allowRecentlyUsed: boolean;
 }
 
+/** What an action is about, as the run's record and the JSON plan both name it. */
+export function actionFacts(a: PlannedAction) {
+  return {
+    kind: a.kind,
+    accountId: a.accountId,
+    userName: a.userName,
+    accessKeyId: a.accessKeyId,
+    ruleId: a.ruleId,
+    day: a.day,
+  };
+}
+
 export type NotificationKind = "countdown" | "overdue" | "action" | "warn" | "stalled";
 
 export interface PlannedNotification {

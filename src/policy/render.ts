@@ -1,6 +1,6 @@
 import { maskKeyId } from "../domain/key-id.js";
 import type { EnforceResult } from "./enforce.js";
-import type { Plan } from "./plan.js";
+import { actionFacts, type Plan } from "./plan.js";
 import { plainTable as table } from "../report/plain-table.js";
 
 // The plan and the run, as a table for people and JSON for machines. Pure.
@@ -20,12 +20,7 @@ export function planJson(result: EnforceResult): Record<string, unknown> {
     actions: p.actions.map((a) => {
       const out = result.outcomes.find((o) => o.action.id === a.id);
       return {
-        kind: a.kind,
-        accountId: a.accountId,
-        userName: a.userName,
-        accessKeyId: a.accessKeyId,
-        ruleId: a.ruleId,
-        day: a.day,
+        ...actionFacts(a),
         status: out ? out.status : a.status,
         skipReason: a.skipReason,
         error: out?.error ?? null,
