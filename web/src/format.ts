@@ -1,7 +1,5 @@
-export function maskKeyId(id: string): string {
-  if (id.length < 8) return "*".repeat(id.length);
-  return id.slice(0, 4) + "*".repeat(id.length - 8) + id.slice(-4);
-}
+// The CLI's own masking (a pure module with no imports), so the page and the CLI show keys alike.
+export { maskKeyId } from "../../src/domain/key-id.js";
 
 /** "2026-11-21 14:03 UTC": one unambiguous form everywhere on the page. */
 export function when(iso: string | null): string {
