@@ -57,6 +57,7 @@ function env(): Record<string, string> {
     AWS_REGION: REGION,
     KW_HOOK_SECRET: SECRET,
     KEYWARDEN_VERIFY_ATTEMPTS: "3",
+    KEYWARDEN_LOCK_SETTLE_MS: "20",
   };
 }
 

@@ -6,6 +6,7 @@ import {
   GetSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
+import { DeleteAccessKeyCommand } from "@aws-sdk/client-iam";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./helpers/cli.js";
 import { jobIdOf, useRotationHarness } from "./helpers/rotation.js";
@@ -76,7 +77,6 @@ const rotateArgs = (dotenv: string) => [
 
 // The boundaries of the job, in order, and what has happened when the process dies there.
 const CRASH_POINTS = [
-  ["after-create", "key created, its id not saved yet"],
   ["after-create-saved", "key id saved, secret not delivered"],
   ["mid-deliver", "secret delivered to the first target only"],
   ["after-deliver", "secret delivered everywhere, not recorded"],
@@ -133,6 +133,32 @@ describe("crash at every step boundary, then --resume", () => {
       expect(await h.storeBytes()).not.toContain(file.secret);
     });
   }
+
+  it("after-create: a key whose id was never saved is left alone, with the commands that settle it", async () => {
+    const { old, dotenv } = await setup();
+    const crashed = await runCli(rotateArgs(dotenv), { env: env({ KEYWARDEN_CRASH_AT: "after-create" }) });
+    expect(crashed.signal).toBe("SIGKILL");
+    const id = jobIdOf(crashed);
+    const stray = (await keysOf("svc")).find((k) => k.id !== old.accessKeyId)?.id ?? "";
+    expect(stray).toMatch(/^AKIA/);
+
+    // keywarden cannot prove the key is its own (a person may have made it): it leaves it.
+    const resumed = await runCli(["rotate", "--resume", id, "--yes"], { env: env() });
+    expect(resumed.code, resumed.stderr).toBe(7);
+    expect(resumed.stderr).toContain(`aws iam delete-access-key --user-name svc --access-key-id ${stray}`);
+    expect(resumed.stderr).toContain(`keywarden rotate --rollback ${id}`);
+    expect((await keysOf("svc")).map((k) => k.id).sort()).toEqual([old.accessKeyId, stray].sort());
+    expect((await dotenvKey(dotenv)).id).toBe(old.accessKeyId);
+
+    // The operator settles it as told: the key was keywarden's, so delete it and resume.
+    await emu.iam(asAdmin()).send(new DeleteAccessKeyCommand({ UserName: "svc", AccessKeyId: stray }));
+    const done = await runCli(["rotate", "--resume", id, "--yes"], { env: env() });
+    expect(done.code, done.stderr).toBe(0);
+    const keys = await keysOf("svc");
+    expect(keys).toHaveLength(1);
+    expect((await dotenvKey(dotenv)).id).toBe(keys[0]?.id);
+    expect(await secretKeyId()).toBe(keys[0]?.id);
+  });
 
   it("rollback-restored: a crash inside a rollback, then --resume finishes the rollback", async () => {
     const { old, dotenv } = await setup();

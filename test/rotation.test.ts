@@ -297,6 +297,7 @@ describe("keywarden rotate (your own key)", () => {
       AWS_ENDPOINT_URL: emu.endpoint,
       AWS_REGION: REGION,
       KEYWARDEN_VERIFY_ATTEMPTS: "3",
+      KEYWARDEN_LOCK_SETTLE_MS: "20",
       ...fileEnv,
     };
 

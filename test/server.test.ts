@@ -65,6 +65,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
     AWS_REGION: REGION,
     KEYWARDEN_VERIFY_ATTEMPTS: "3",
+    KEYWARDEN_LOCK_SETTLE_MS: "20",
   };
   const r = await runCli(["audit", "--format", "json", "--save", "--fail-on", "none"], { env });
   expect(r.code, r.stderr).toBe(0);

@@ -3,6 +3,9 @@ import {
   DeleteAccessKeyCommand,
   GetAccessKeyLastUsedCommand,
   ListAccessKeysCommand,
+  ListUserTagsCommand,
+  TagUserCommand,
+  UntagUserCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
@@ -63,6 +66,31 @@ export function iamRotationPort(session: AwsSession, signWith?: KeyCredentials):
       const lu = r.AccessKeyLastUsed;
       const known = (s: string | undefined) => (s && s !== "N/A" ? s : null);
       return { at: lu?.LastUsedDate ?? null, service: known(lu?.ServiceName), region: known(lu?.Region) };
+    },
+
+    async listUserTags(userName) {
+      const tags: Record<string, string> = {};
+      let marker: string | undefined;
+      do {
+        const r = await call(site(session, "ListUserTags"), () =>
+          iam().send(new ListUserTagsCommand({ UserName: userName, Marker: marker })),
+        );
+        for (const t of r.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+        marker = r.IsTruncated ? r.Marker : undefined;
+      } while (marker);
+      return tags;
+    },
+
+    async tagUser(userName, key, value) {
+      await call(site(session, "TagUser"), () =>
+        iam().send(new TagUserCommand({ UserName: userName, Tags: [{ Key: key, Value: value }] })),
+      );
+    },
+
+    async untagUser(userName, key) {
+      await call(site(session, "UntagUser"), () =>
+        iam().send(new UntagUserCommand({ UserName: userName, TagKeys: [key] })),
+      );
     },
 
     async whoAmIWith(credentials: KeyCredentials) {

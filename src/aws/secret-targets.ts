@@ -72,6 +72,10 @@ export function secretsManagerTarget(session: AwsSession, secretId: string): Tar
     describe: (id) => [
       `secretsmanager:PutSecretValue ${secretId} (AccessKeyId ${id ?? "<new key>"}, SecretAccessKey <secret>)`,
     ],
+    async preflight() {
+      // Proves the secret can be read (and exists or can be created) before any key exists.
+      await current();
+    },
     async backup() {
       const c = await current();
       return c ? { existed: true, versionId: c.versionId ?? null } : { existed: false };
@@ -95,7 +99,13 @@ export function secretsManagerTarget(session: AwsSession, secretId: string): Tar
     async readBackCredentials() {
       return parseCredentials((await current())?.value);
     },
-    async restore(backup) {
+    async restore(backup, ourKeyId) {
+      const spec = `secretsmanager:${secretId}`;
+      if (ourKeyId === null) return `${spec}: not changed by this job`;
+      const now = await current();
+      // A value somebody else put there since is theirs: only our own key is taken back.
+      if (parseCredentials(now?.value)?.accessKeyId !== ourKeyId)
+        return `${spec}: does not hold the new key; left as is`;
       if (backup.existed !== true) {
         // keywarden created it: remove it again.
         await call(site(session, "DeleteSecret", "secretsmanager"), () =>
@@ -103,23 +113,25 @@ export function secretsManagerTarget(session: AwsSession, secretId: string): Tar
         ).catch((e: unknown) => {
           if (!causeIs(e, ResourceNotFoundException)) throw e;
         });
-        return;
+        return `${spec}: deleted (it did not exist before)`;
       }
       const previous = typeof backup.versionId === "string" ? backup.versionId : null;
-      const now = await current();
-      if (!previous || now?.versionId === previous) return;
+      if (!previous || now?.versionId === previous) return `${spec}: unchanged`;
       // Put the previous value back as a new current version (it stays in AWS: read, then written).
       // Moving the AWSCURRENT label instead would be lighter, but a later PutSecretValue then
       // leaves two versions labelled current in moto; a new version behaves the same everywhere.
       const old = await call(site(session, "GetSecretValue", "secretsmanager"), () =>
         sm().send(new GetSecretValueCommand({ SecretId: secretId, VersionId: previous })),
       );
-      if (old.SecretString === undefined) return;
+      if (old.SecretString === undefined)
+        return `${spec}: its previous version has no string value; left as is`;
       const value = old.SecretString;
       await call(site(session, "PutSecretValue", "secretsmanager"), () =>
         sm().send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value })),
       );
+      return `${spec}: holds its previous value again`;
     },
+    discard: () => Promise.resolve(), // the previous value lives in the secret's own version history
   };
 }
 
@@ -150,6 +162,9 @@ export function ssmParameterTarget(session: AwsSession, name: string): Target {
     describe: (id) => [
       `ssm:PutParameter ${name} SecureString (AccessKeyId ${id ?? "<new key>"}, SecretAccessKey <secret>)`,
     ],
+    async preflight() {
+      await current();
+    },
     async backup() {
       const c = await current();
       return c ? { existed: true, version: c.version ?? null } : { existed: false };
@@ -163,17 +178,22 @@ export function ssmParameterTarget(session: AwsSession, name: string): Target {
     async readBackCredentials() {
       return parseCredentials((await current())?.value);
     },
-    async restore(backup) {
+    async restore(backup, ourKeyId) {
+      const spec = `ssm:${name}`;
+      if (ourKeyId === null) return `${spec}: not changed by this job`;
+      const now = await current();
+      if (parseCredentials(now?.value)?.accessKeyId !== ourKeyId)
+        return `${spec}: does not hold the new key; left as is`;
       if (backup.existed !== true) {
         await call(site(session, "DeleteParameter", "ssm"), () =>
           ssm().send(new DeleteParameterCommand({ Name: name })),
         ).catch((e: unknown) => {
           if (!causeIs(e, ParameterNotFound)) throw e;
         });
-        return;
+        return `${spec}: deleted (it did not exist before)`;
       }
       const version = typeof backup.version === "number" ? backup.version : null;
-      if (version === null || (await current())?.version === version) return;
+      if (version === null || now?.version === version) return `${spec}: unchanged`;
       // The previous value lives in the parameter's own history; put it back as the newest version.
       let token: string | undefined;
       do {
@@ -183,7 +203,7 @@ export function ssmParameterTarget(session: AwsSession, name: string): Target {
         const old = page.Parameters?.find((p) => p.Version === version);
         if (old?.Value !== undefined) {
           await put(old.Value);
-          return;
+          return `${spec}: holds its previous value again`;
         }
         token = page.NextToken;
       } while (token);
@@ -191,5 +211,6 @@ export function ssmParameterTarget(session: AwsSession, name: string): Target {
         `version ${version} of parameter ${name} is no longer in its history; restore it by hand`,
       );
     },
+    discard: () => Promise.resolve(), // the previous value lives in the parameter's own history
   };
 }

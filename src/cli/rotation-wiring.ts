@@ -4,13 +4,15 @@ import { join } from "node:path";
 import { iamRotationPort } from "../aws/iam-rotation.js";
 import { secretsManagerTarget, ssmParameterTarget } from "../aws/secret-targets.js";
 import { openSession, type AwsSession, type AwsTarget } from "../aws/session.js";
-import { RotationEngine } from "../rotation/engine.js";
+import { instrument, matchesBoundary } from "../rotation/boundaries.js";
+import { RotationEngine, type EngineDeps } from "../rotation/engine.js";
 import { localTarget } from "../rotation/local-targets.js";
 import type { KeyCredentials, Target, TargetSpec } from "../rotation/ports.js";
 import { openStore as openStoreFrom } from "../store/open.js";
 import { dataDir } from "../store/paths.js";
 import type { RotationJob, Store } from "../store/types.js";
 import type { CliIO } from "./io.js";
+import { signsWithOneMfaSession } from "./rotation-mfa.js";
 
 // Builds the rotation engine's adapters for the CLI: the AWS session, the targets, the store,
 // confirmation prompts and the crash-test hook.
@@ -86,14 +88,22 @@ export function confirmer(io: CliIO, yes: boolean): (question: string) => Promis
 
 /**
  * KEYWARDEN_CRASH_AT=<boundary> makes the process die there with SIGKILL, as a power cut would:
- * the crash tests use it to prove that --resume recovers from every step boundary.
+ * the crash tests use it to prove that --resume recovers from every step boundary. It takes the
+ * engine's named points (after-create, mid-deliver, ...) and every write boundary that
+ * src/rotation/boundaries.ts names (after:iam.createAccessKey, before:target.deliver#2, ...).
  */
 function crashHook(env: NodeJS.ProcessEnv): ((name: string) => void) | undefined {
   const at = env.KEYWARDEN_CRASH_AT;
   if (!at) return undefined;
   return (name) => {
-    if (name === at) process.kill(process.pid, "SIGKILL");
+    if (matchesBoundary(at, name)) process.kill(process.pid, "SIGKILL");
   };
+}
+
+/** A non-negative integer from the environment (test and tuning knobs), else undefined. */
+function envInt(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const v = env[name];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
 export function makeEngine(
@@ -104,19 +114,26 @@ export function makeEngine(
 ): RotationEngine {
   const iam = iamRotationPort(session);
   const boundary = crashHook(io.env);
-  return new RotationEngine({
+  const verifyAttempts = envInt(io.env, "KEYWARDEN_VERIFY_ATTEMPTS");
+  const lockSettleMs = envInt(io.env, "KEYWARDEN_LOCK_SETTLE_MS");
+  const deps: EngineDeps = {
     store,
     iam,
-    iamWithNewKey: (key: KeyCredentials) => iamRotationPort(session, key),
+    // With an MFA session (rotate --mfa-serial) every call of the run keeps signing with it: the
+    // new key alone carries no MFA, and a policy that requires MFA would deny it.
+    iamWithNewKey: (key: KeyCredentials) =>
+      signsWithOneMfaSession(session) ? iam : iamRotationPort(session, key),
     targets: (job) => makeTargets(session, io, job),
     now: () => new Date(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
     actor: opts.actor,
     confirm: opts.confirm ?? confirmer(io, opts.yes),
     log: (line) => io.stderr.write(`keywarden: ${line}\n`),
-    ...(io.env.KEYWARDEN_VERIFY_ATTEMPTS ? { verifyAttempts: Number(io.env.KEYWARDEN_VERIFY_ATTEMPTS) } : {}),
+    ...(verifyAttempts !== undefined ? { verifyAttempts } : {}),
+    ...(lockSettleMs !== undefined ? { lockSettleMs } : {}),
     ...(boundary ? { boundary } : {}),
-  });
+  };
+  return new RotationEngine(boundary ? instrument(deps, boundary) : deps);
 }
 
 const LEASE_MS = 10 * 60_000;

@@ -46,3 +46,14 @@ export function setDotenv(text: string, values: Record<string, string>): string 
   }
   return out;
 }
+
+/** Removes every line setting one of `names` (rollback of variables the rotation added). */
+export function removeDotenv(text: string, names: readonly string[]): string {
+  return text
+    .split("\n")
+    .filter((line) => {
+      const m = LINE.exec(line);
+      return !(m?.[2] && !line.trimStart().startsWith("#") && names.includes(m[2]));
+    })
+    .join("\n");
+}

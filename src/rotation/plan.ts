@@ -40,7 +40,16 @@ export async function planRotation(iam: IamRotationPort, input: PlanInput): Prom
       "Name where it goes with --to (profile:NAME, secretsmanager:ID, ssm:/NAME, dotenv:PATH, stdout).",
     );
   }
-  const keys = await iam.listAccessKeys(input.userName);
+  const keys = await iam.listAccessKeys(input.userName).catch((e: unknown) => {
+    const name = (e as { cause?: { name?: string } }).cause?.name;
+    if (name === "NoSuchEntityException" || name === "NoSuchEntity") {
+      throw new UsageError(
+        `there is no IAM user "${input.userName}" in account ${input.accountId}`,
+        "Check the name (IAM user names are case-sensitive) with `aws iam list-users`, or pass --account for another account.",
+      );
+    }
+    throw e;
+  });
   let old = input.accessKeyId ? keys.find((k) => k.accessKeyId === input.accessKeyId) : undefined;
   if (input.accessKeyId && !old) {
     throw new UsageError(

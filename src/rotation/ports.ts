@@ -33,6 +33,10 @@ export interface IamRotationPort {
   getAccessKeyLastUsed(accessKeyId: string): Promise<KeyLastUse>;
   /** sts:GetCallerIdentity signed with the given key: proves the key authenticates. */
   whoAmIWith(credentials: KeyCredentials): Promise<{ account: string; arn: string }>;
+  /** The user's tags: the lock every store and laptop sees lives in one (see user-lock.ts). */
+  listUserTags(userName: string): Promise<Record<string, string>>;
+  tagUser(userName: string, key: string, value: string): Promise<void>;
+  untagUser(userName: string, key: string): Promise<void>;
 }
 
 /** A place the new secret is delivered to. Backups hold references (paths, version ids), never secrets. */
@@ -41,14 +45,29 @@ export interface Target {
   readonly spec: string;
   /** One line per change it would make, for --dry-run and the plan. */
   describe(newAccessKeyId: string | null): string[];
-  /** Remembers the current contents so rollback can restore them; returns a non-secret reference. */
+  /**
+   * Proves, before any key exists, that the target can take a key: it parses, can be written and
+   * reads back what would be written (without writing). Throws an error naming the fix.
+   */
+  preflight(): Promise<void>;
+  /**
+   * Remembers what restore needs (only the values that will change, never a whole file); returns a
+   * non-secret reference. A local target's values go to a 0600 file under the job's backup folder.
+   */
   backup(): Promise<Record<string, unknown>>;
   deliver(key: KeyCredentials): Promise<void>;
   /** The access key id the target holds now, or null when it cannot be read back (stdout). */
   readBackKeyId(): Promise<string | null>;
   /** The full credentials the target holds, to verify after a crash; null when unreadable. */
   readBackCredentials(): Promise<KeyCredentials | null>;
-  restore(backup: Record<string, unknown>): Promise<void>;
+  /**
+   * Puts the target back as backup() saw it, including "did not exist", but only while it still
+   * holds `ourKeyId` (the key this job delivered): a value somebody else put there since is theirs
+   * and stays. Returns what it did, in one line.
+   */
+  restore(backup: Record<string, unknown>, ourKeyId: string | null): Promise<string>;
+  /** Forgets the backup once the job has ended (removes the local file). */
+  discard(backup: Record<string, unknown>): Promise<void>;
 }
 
 export type { TargetKind, TargetSpec } from "../store/types.js";
@@ -60,6 +79,9 @@ export const ROTATION_PERMISSIONS = [
   "iam:UpdateAccessKey",
   "iam:DeleteAccessKey",
   "iam:GetAccessKeyLastUsed",
+  "iam:ListUserTags",
+  "iam:TagUser",
+  "iam:UntagUser",
 ] as const;
 
 /** Extra actions for AWS targets. */

@@ -91,6 +91,7 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
     AWS_REGION: REGION,
     KEYWARDEN_VERIFY_ATTEMPTS: "3",
+    KEYWARDEN_LOCK_SETTLE_MS: "20",
   };
   await seedRecords(env, keyOf);
   served = await startServe(["--port", "0", "--allow-actions"], env);

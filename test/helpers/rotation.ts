@@ -50,6 +50,8 @@ export function useRotationHarness(emu: EmulatorHarness): RotationHarness {
       AWS_SECRET_ACCESS_KEY: theAdmin().secretAccessKey,
       AWS_REGION: REGION,
       KEYWARDEN_VERIFY_ATTEMPTS: "3",
+      // Fischer's delay of the user lock (user-lock.ts): one process writes the tag here.
+      KEYWARDEN_LOCK_SETTLE_MS: "20",
       ...extra,
     }),
     keysOf: async (user) => {

@@ -3,10 +3,11 @@ import { UsageError } from "../../domain/errors.js";
 import { maskKeyId } from "../../domain/key-id.js";
 import type { AwsSession } from "../../aws/session.js";
 import type { AccountRole } from "../rotation-wiring.js";
-import type { TargetSpec } from "../../rotation/ports.js";
+import type { IamRotationPort, TargetSpec } from "../../rotation/ports.js";
 import type { Store } from "../../store/types.js";
 import { withAwsOptions } from "../aws-options.js";
 import type { CliIO } from "../io.js";
+import type { RotationMfa } from "../rotation-mfa.js";
 
 interface RotateFlags {
   profile?: string;
@@ -27,6 +28,8 @@ interface RotateFlags {
   account?: string;
   roleName?: string;
   externalId?: string;
+  mfaSerial?: string;
+  tokenCode?: string;
 }
 
 const SELF_DEFAULT_SOAK = "1d";
@@ -46,7 +49,7 @@ function printJobLine(io: CliIO, id: string, step: string, state: string, nextAt
   io.stderr.write(`keywarden: rotation ${id} is ${state} at step ${step}${when}\n`);
 }
 
-async function rotate(flags: RotateFlags, io: CliIO): Promise<number> {
+async function rotate(flags: RotateFlags, io: CliIO, mfa: RotationMfa): Promise<number> {
   const [{ parseTargetSpec }, wiring, { profilesHoldingKey, credentialsFilePath }] = await Promise.all([
     import("../../rotation/target-spec.js"),
     import("../rotation-wiring.js"),
@@ -62,11 +65,8 @@ async function rotate(flags: RotateFlags, io: CliIO): Promise<number> {
     try {
       const job = await store.getJob(id);
       if (!job) throw new UsageError(`there is no rotation ${id}`, "List them with `keywarden rotations`.");
-      const session = await wiring.sessionFor(
-        wiring.awsTargetForJob(job, flags),
-        io,
-        wiring.accountRoleOfJob(job),
-      );
+      // A new process: with MFA, a new session and code (src/cli/rotation-mfa.ts).
+      const session = await mfa.session(wiring.awsTargetForJob(job, flags), wiring.accountRoleOfJob(job));
       const owner = wiring.LEASE_OWNER;
       if (!(await wiring.claimForThisProcess(store, id))) {
         throw new UsageError(
@@ -109,7 +109,7 @@ async function rotate(flags: RotateFlags, io: CliIO): Promise<number> {
     );
   }
   const role = wiring.accountRoleOf(flags);
-  const session = await wiring.sessionFor(wiring.awsTargetOf(flags), io, role);
+  const session = await mfa.session(wiring.awsTargetOf(flags), role);
   const { iamInventoryPort } = await import("../../aws/iam-inventory.js");
   const me = await iamInventoryPort(session).getCallerIdentity();
   let userName = flags.user ?? null;
@@ -192,8 +192,12 @@ async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Pr
     replaceInactive: flags.replaceInactive ?? null,
     aws: wiring.awsOptionsOf(flags, session.region, role),
   });
+  // Everything that can be checked before a key exists is checked now, on a dry run too: every
+  // target parses, can be written and reads back; nobody else (another store) rotates the user.
+  const planTargets = wiring.makeTargets(session, io, { id: "dry-run", userName, targets: input.targets });
+  for (const t of planTargets) await t.preflight();
+  await checkUserLock(iamRotationPort(session), userName, self, store);
   if (flags.dryRun) {
-    const planTargets = wiring.makeTargets(session, io, { id: "dry-run", userName, targets: input.targets });
     io.stdout.write(`${describePlan(input, planTargets).join("\n")}\nNothing was changed (--dry-run).\n`);
     return 0;
   }
@@ -212,6 +216,35 @@ async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Pr
     await store.releaseJob(job.id, owner);
   }
   return 0;
+}
+
+/** Refuses, before a job exists, a user whose rotation lock another store's job holds. */
+async function checkUserLock(
+  iam: IamRotationPort,
+  userName: string,
+  self: boolean,
+  store: Store,
+): Promise<void> {
+  const { LOCK_TAG, parseLock } = await import("../../rotation/user-lock.js");
+  const { AccessDeniedError } = await import("../../domain/errors.js");
+  let tags: Record<string, string>;
+  try {
+    tags = await iam.listUserTags(userName);
+  } catch (e) {
+    if (self && e instanceof AccessDeniedError) return; // the engine says why it cannot lock
+    throw e;
+  }
+  const held = parseLock(tags[LOCK_TAG]);
+  const mine = held ? await store.getJob(held.jobId) : null;
+  // A tag left by a job of this store that has ended (a crash before it let go) holds nothing.
+  if (held && held.until > new Date() && !(mine && (mine.state === "done" || mine.state === "rolled-back"))) {
+    const { RotationError } = await import("../../rotation/errors.js");
+    throw new RotationError(
+      "USER_LOCKED",
+      `user ${userName} is being rotated by ${held.jobId}${held.by ? ` (from ${held.by})` : ""} until ${held.until.toISOString()}; only one rotation per user runs at a time`,
+      `Let that rotation finish (\`keywarden rotations\` where it runs). If it is gone for good, clear its lock with \`aws iam untag-user --user-name ${userName} --tag-keys ${LOCK_TAG}\` and start again.`,
+    );
+  }
 }
 
 /** Who acts, for the audit trail: the caller's ARN. */
@@ -249,6 +282,11 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
       )
       .option("--role-name <name>", "the role assumed in --account (default OrganizationAccountAccessRole)")
       .option("--external-id <id>", "the external id the role's trust policy requires")
+      .option(
+        "--mfa-serial <arn>",
+        "when a policy requires MFA: this device signs the whole run with one MFA session (default: the profile's mfa_serial)",
+      )
+      .option("--token-code <digits>", "the 6-digit code the MFA device shows (asked for on a terminal)")
       .option("--resume <id>", "continue a rotation after a crash or a wait")
       .option(
         "--rollback <id>",
@@ -262,12 +300,19 @@ Examples:
   keywarden rotate --user ci-bot --to secretsmanager:ci/aws --observe 7d --soak 7d
   keywarden rotate --user app --to dotenv:.env --to ssm:/app/aws --dry-run
   keywarden rotate --resume rot-abc123      keywarden rotate --rollback rot-abc123
+  keywarden rotate --profile dev --mfa-serial arn:aws:iam::123456789012:mfa/alice --token-code 123456
+
+MFA: with --mfa-serial (or mfa_serial in the profile), one sts:GetSessionToken session made with
+the code signs every AWS call of the run; each run (--resume, --rollback too) needs a new code.
 
 Durations: 30m, 12h, 7d, 2w or 0. Exit codes: 0 done or waiting, 2 usage, 3+ errors, 7 refused
 (two-key limit, another rotation running, a step that cannot proceed).`,
       ),
   );
   cmd.action(async () => {
-    exit(await rotate(cmd.opts(), io));
+    const flags: RotateFlags = cmd.opts();
+    const { RotationMfa } = await import("../rotation-mfa.js");
+    const mfa = new RotationMfa(flags, io); // checks --mfa-serial/--token-code before anything else
+    exit(await mfa.explainDenials(() => rotate(flags, io, mfa)));
   });
 }
