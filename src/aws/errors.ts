@@ -1,4 +1,10 @@
-import { AccessDeniedError, AwsFailureError, CredentialsError, KeywardenError } from "../domain/errors.js";
+import {
+  AccessDeniedError,
+  AwsFailureError,
+  CredentialsError,
+  ExitCode,
+  KeywardenError,
+} from "../domain/errors.js";
 
 // The one place that turns SDK and network errors into typed keywarden errors with a fix.
 // Messages never include request bodies or credentials: only codes and AWS's own error text.
@@ -167,4 +173,45 @@ export async function call<T>(site: CallSite, fn: () => Promise<T>): Promise<T> 
   } catch (err) {
     throw mapAwsError(err, site);
   }
+}
+
+/** AWS's words for a denial by a Deny statement ("... with an explicit deny in an identity-based policy"), not a missing Allow. */
+export function isExplicitDeny(err: unknown): boolean {
+  const cause = err instanceof KeywardenError ? err.cause : err;
+  const text = (cause as ErrorLike | undefined)?.message ?? "";
+  return /with an explicit deny/i.test(text);
+}
+
+/** An AccessDenied explained by a policy that requires MFA: exit 4 like any denial, with the MFA fix. */
+export class MfaRequiredError extends KeywardenError {
+  readonly exitCode = ExitCode.ACCESS_DENIED;
+  readonly code = "MFA_REQUIRED";
+}
+
+/**
+ * The rotation's explanation of `err` when a policy that requires MFA is the likely cause: certain
+ * when AWS says the deny is explicit, said with an "if" when the caller merely has an MFA device.
+ * Only `rotate` uses it (it can act on the advice); other verbs keep the general message.
+ */
+export function mfaDenialError(
+  err: AccessDeniedError,
+  facts: { explicit: boolean; serial?: string | undefined; profile?: string | null; configPath?: string },
+): MfaRequiredError {
+  const where =
+    facts.profile === null || facts.profile === undefined
+      ? "in the profile"
+      : `in [${facts.profile === "default" ? "default" : `profile ${facts.profile}`}] of ${facts.configPath ?? "~/.aws/config"}`;
+  const flags = `--mfa-serial ${facts.serial ?? "ARN"} --token-code CODE (or set mfa_serial ${where})`;
+  const what = `${err.operation} failed`;
+  return facts.explicit
+    ? new MfaRequiredError(
+        `${what}: access denied with an explicit deny (${err.permission}); a policy denies this without MFA`,
+        `Pass ${flags}.`,
+        { cause: err.cause },
+      )
+    : new MfaRequiredError(
+        `${what}: access denied (${err.permission}); the caller has an MFA device, and a policy that requires MFA denies calls made without it`,
+        `If so, pass ${flags}; otherwise grant ${err.permission} (see \`keywarden permissions rotate\`).`,
+        { cause: err.cause },
+      );
 }

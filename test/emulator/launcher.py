@@ -19,14 +19,19 @@ Test-only endpoints (JSON in, JSON out; errors are HTTP 400 with {"error": "..."
   POST /_test/iam/backdate           set dates and last use on an existing user / access key
   POST /_test/iam/credential-report  drive the credential report snapshot (expire, in progress...)
   POST /_test/cloudtrail/events      replace the events that CloudTrail LookupEvents answers from
+  POST /_test/iam/mfa                MFA-protected API access on/off, and the GetSessionToken calls seen
 The exact JSON shapes are documented on each handler below.
 """
 
 import argparse
+import base64
 import datetime
 import json
 import logging
 import os
+import random
+import re
+import string
 import sys
 import threading
 import time
@@ -58,8 +63,11 @@ except ImportError as err:  # moto without its [server] extra (flask, flask-cors
     )
     sys.exit(3)
 
+from botocore.credentials import Credentials
+from moto.core.exceptions import AccessDeniedError
 from moto.core.utils import utcnow
 from moto.iam import access_control
+from moto.iam import models as iam_models
 from moto.iam.exceptions import IAMException
 from moto.iam.models import (
     IAMBackend,
@@ -72,6 +80,10 @@ from moto.iam.responses import IamResponse
 from moto import settings
 from moto.core.responses import ActionAuthenticatorMixin, ActionResult
 from moto.moto_api._internal.models import moto_api_backend
+from moto.sts.exceptions import STSValidationError
+from moto.sts.models import STSBackend
+from moto.sts.responses import TokenResponse
+from moto.sts.utils import random_session_token
 
 DEFAULT_ACCOUNT = "123456789012"
 PARTITION = "aws"
@@ -695,6 +707,260 @@ def lookup_events(body, region=None):
 
 
 # ---------------------------------------------------------------------------------------------
+# POST /_test/iam/mfa: MFA-protected API access
+# ---------------------------------------------------------------------------------------------
+# Stock moto cannot show a policy that requires MFA: its GetSessionToken checks neither serial nor
+# code and returns one fixed fake key that its own auth checking rejects, and it evaluates no
+# Bool/BoolIfExists condition (so a "deny unless aws:MultiFactorAuthPresent" statement denies
+# always). This switch emulates exactly that part, and nothing else:
+#
+# {"enabled"?: bool} -> {"enabled": bool, "get_session_token_calls": [{"user", "serial", "mfa", "outcome"}]}
+# (an empty body only reads the state). Enabled until the next reset; only matters with auth on.
+# - GetSessionToken signed with an IAM user's long-term key returns real session credentials
+#   (ASIA...) that act as that user, as on AWS (they outlive the key that made them: deleting or
+#   deactivating it does not end the session). With SerialNumber + TokenCode the session carries
+#   MFA: the serial must be one of the caller's MFA devices and the code six digits that this user
+#   has not used before (a TOTP code works once on AWS; codes themselves are not emulated, so any
+#   other six digits pass). Signed with session credentials it is refused, as on AWS.
+# - The condition key aws:MultiFactorAuthPresent is evaluated (Bool and BoolIfExists): "true" for
+#   a session made with MFA, "false" for one made without, absent for a long-term key.
+# - An explicit Deny is reported in AWS's words ("... with an explicit deny in an identity-based
+#   policy"); moto says only "is not authorized to perform".
+# Every GetSessionToken that passed auth is recorded, so a test can count them per run.
+
+MFA_KEY = "aws:multifactorauthpresent"
+MFA_LOCK = threading.Lock()
+MFA_STATE = {"enabled": False, "sessions": {}, "used_codes": {}, "calls": []}
+_REQUEST = threading.local()  # the MFA context of the request being authorized in this thread
+
+
+def mfa_reset():
+    with MFA_LOCK:
+        MFA_STATE.update(enabled=False, sessions={}, used_codes={}, calls=[])
+
+
+def control_mfa(body):
+    enabled = body.get("enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise BadRequest("enabled must be true or false")
+    with MFA_LOCK:
+        if enabled is not None:
+            MFA_STATE["enabled"] = enabled
+        return {"enabled": MFA_STATE["enabled"], "get_session_token_calls": list(MFA_STATE["calls"])}
+
+
+def _mfa_session(access_key_id):
+    with MFA_LOCK:
+        return MFA_STATE["sessions"].get(access_key_id)
+
+
+class MfaDenied(AccessDeniedError):
+    """AccessDenied with AWS's own message text (moto's class fixes the wording)."""
+
+    def __init__(self, message):  # pylint: disable=super-init-not-called
+        super(AccessDeniedError, self).__init__("AccessDenied", message)
+
+
+class UserSessionAccessKey(access_control.IAMUserAccessKey):
+    """Session credentials from GetSessionToken: signed with their own secret and token, and
+    allowed what the user is allowed (moto reads the user's policies through the parent class)."""
+
+    def __init__(self, session, access_key_id, headers):  # no super(): that looks up long-term keys
+        self.account_id = session["account_id"]
+        self.partition = PARTITION
+        if session["user"] not in self.backend.users:
+            raise access_control.CreateAccessKeyFailure(reason="InvalidId")
+        if headers.get("X-Amz-Security-Token") != session["token"]:
+            raise access_control.CreateAccessKeyFailure(reason="InvalidToken")
+        self._owner_user_name = session["user"]
+        self._access_key_id = access_key_id
+        self._secret_access_key = session["secret"]
+        self._session_token = session["token"]
+        self.keywarden_mfa = session["mfa"]
+
+    def create_credentials(self):
+        return Credentials(self._access_key_id, self._secret_access_key, self._session_token)
+
+
+def _mfa_condition_holds(operator, expected):
+    present = getattr(_REQUEST, "mfa", None)
+    if present is None:  # a long-term key carries no MFA context key at all
+        return operator == "BoolIfExists"
+    values = expected if isinstance(expected, list) else [expected]
+    return ("true" if present else "false") in [str(v).lower() for v in values]
+
+
+def patch_mfa():
+    statement_check = access_control.IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
+        condition = self._statement.get("Condition")
+        if not MFA_STATE["enabled"] or not isinstance(condition, dict):
+            return statement_check(self, action, resource, principal, incoming_condition_values)
+        rest = {}
+        for operator, pairs in condition.items():
+            kept = {}
+            for key, expected in (pairs or {}).items():
+                if operator in ("Bool", "BoolIfExists") and key.lower() == MFA_KEY:
+                    if not _mfa_condition_holds(operator, expected):
+                        return access_control.PermissionResult.NEUTRAL  # the statement does not apply
+                else:
+                    kept[key] = expected
+            if kept:
+                rest[operator] = kept
+        statement = dict(self._statement)
+        statement.pop("Condition")
+        if rest:
+            statement["Condition"] = rest  # what moto evaluates itself, as before
+        return statement_check(
+            access_control.IAMPolicyStatement(statement), action, resource, principal, incoming_condition_values
+        )
+
+    access_control.IAMPolicyStatement.is_action_permitted = is_action_permitted
+
+    check = access_control.IAMRequestBase.check_action_permitted
+
+    def check_action_permitted(self, resource):
+        if not MFA_STATE["enabled"]:
+            return check(self, resource)
+        _REQUEST.mfa = getattr(self._access_key, "keywarden_mfa", None)
+        try:
+            return check(self, resource)
+        except AccessDeniedError as err:
+            policies = self._access_key.collect_policies()
+            explicit = any(
+                access_control.IAMPolicy(p).is_action_permitted(self._action, resource)
+                == access_control.PermissionResult.DENIED
+                for p in policies
+            )
+            if not explicit:
+                raise
+            raise MfaDenied(
+                f"User: {self._access_key.arn} is not authorized to perform: {self._action} on resource: "
+                f"{_resource_words(self, resource)} with an explicit deny in an identity-based policy"
+            ) from err
+        finally:
+            _REQUEST.mfa = None
+
+    access_control.IAMRequestBase.check_action_permitted = check_action_permitted
+
+    make_key = access_control.create_access_key
+
+    def create_access_key(account_id, partition, access_key_id, headers):
+        session = _mfa_session(access_key_id)
+        if session is not None:
+            return UserSessionAccessKey(session, access_key_id, headers)
+        return make_key(account_id, partition, access_key_id, headers)
+
+    access_control.create_access_key = create_access_key
+
+    caller_identity = STSBackend.get_caller_identity
+
+    def get_caller_identity(self, access_key_id, region):
+        session = _mfa_session(access_key_id)
+        user = session and iam_backends[session["account_id"]][PARTITION].users.get(session["user"])
+        if user:
+            return user.id, user.arn, session["account_id"]
+        return caller_identity(self, access_key_id, region)
+
+    STSBackend.get_caller_identity = get_caller_identity
+
+    account_of = iam_models.get_account_id_from
+
+    def get_account_id_from(access_key):
+        session = _mfa_session(access_key)
+        return session["account_id"] if session else account_of(access_key)
+
+    iam_models.get_account_id_from = get_account_id_from  # core/responses.py imports it per call
+
+    stock_get_session_token = TokenResponse.get_session_token
+
+    def get_session_token(self):
+        if not MFA_STATE["enabled"]:
+            return stock_get_session_token(self)
+        key_id = self.get_access_key()
+        serial = self._get_param("SerialNumber")
+        code = self._get_param("TokenCode")
+        if _mfa_session(key_id) is not None:
+            _record_call(_mfa_session(key_id)["user"], serial, False, "refused")
+            raise MfaDenied("Cannot call GetSessionToken with session credentials")
+        account_id = self.current_account
+        user = iam_backends[account_id][PARTITION].get_user_from_access_key_id(key_id)
+        if user is None:  # not an IAM user's key (auth off, dummy keys): stock moto
+            return stock_get_session_token(self)
+        duration = self._get_int_param("DurationSeconds", 43200)
+        if not 900 <= duration <= 129600:
+            _record_call(user.name, serial, False, "invalid")
+            raise STSValidationError(
+                f"1 validation error detected: Value '{duration}' at 'durationSeconds' failed to satisfy "
+                "constraint: Member must have value between 900 and 129600"
+            )
+        mfa = serial is not None or code is not None
+        if mfa:
+            if code is None or not re.fullmatch(r"\d{6}", code):
+                _record_call(user.name, serial, False, "invalid")
+                raise STSValidationError(
+                    "1 validation error detected: Value at 'tokenCode' failed to satisfy constraint: "
+                    "Member must satisfy regular expression pattern: [\\d]* and have length 6"
+                )
+            if serial is None or serial not in user.mfa_devices:
+                _record_call(user.name, serial, False, "denied")
+                raise MfaDenied(
+                    "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your "
+                    "MFA serial number is valid and associated with this user."
+                )
+            with MFA_LOCK:
+                used = MFA_STATE["used_codes"].setdefault((account_id, user.name), set())
+                reused = code in used
+                used.add(code)
+            if reused:
+                _record_call(user.name, serial, False, "denied")
+                raise MfaDenied("MultiFactorAuthentication failed with invalid MFA one time pass code. ")
+        access_key_id = "ASIA" + "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(16))
+        secret = base64.b64encode(os.urandom(30)).decode()
+        token = random_session_token()
+        expiration = utcnow() + datetime.timedelta(seconds=duration)
+        with MFA_LOCK:
+            MFA_STATE["sessions"][access_key_id] = {
+                "account_id": account_id,
+                "user": user.name,
+                "secret": secret,
+                "token": token,
+                "mfa": mfa,
+            }
+        _record_call(user.name, serial, mfa, "issued")
+        return ActionResult(
+            {
+                "Credentials": {
+                    "AccessKeyId": access_key_id,
+                    "SecretAccessKey": secret,
+                    "SessionToken": token,
+                    "Expiration": expiration,
+                }
+            }
+        )
+
+    TokenResponse.get_session_token = get_session_token
+
+
+def _record_call(user, serial, mfa, outcome):
+    with MFA_LOCK:
+        MFA_STATE["calls"].append({"user": user, "serial": serial, "mfa": mfa, "outcome": outcome})
+
+
+def _resource_words(request, resource):
+    """How IAM names the resource in a denial: `user alice` for calls about an IAM user."""
+    if request._action.startswith("iam:"):
+        name = request._data.get("UserName")
+        if isinstance(name, list):
+            name = name[0] if name else None
+        owner = getattr(request._access_key, "_owner_user_name", None)
+        if name or owner:
+            return f"user {name or owner}"
+    return resource
+
+
+# ---------------------------------------------------------------------------------------------
 # The WSGI app: our routes first, moto's dispatcher for everything else
 # ---------------------------------------------------------------------------------------------
 
@@ -706,6 +972,7 @@ def moto_reset():
     """What /moto-api/reset does, plus the CloudTrail events this launcher holds."""
     with CT_LOCK:
         CT_EVENTS.clear()
+    mfa_reset()
     moto_api_backend.reset()  # drops every backend, and with them LauncherState and root data
     return {"status": "ok"}
 
@@ -727,6 +994,7 @@ ROUTES = {
     "/_test/iam/backdate": backdate,
     "/_test/iam/credential-report": control_credential_report,
     "/_test/cloudtrail/events": seed_cloudtrail_events,
+    "/_test/iam/mfa": control_mfa,
 }
 
 
@@ -798,6 +1066,7 @@ def main(argv):
         patch_inactive_keys()
     patch_password_changes()
     patch_credential_report()
+    patch_mfa()
 
     server = make_server("127.0.0.1", args.port, App(), threaded=True)
     if args.exit_with_parent:

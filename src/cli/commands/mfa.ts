@@ -27,7 +27,8 @@ export interface MfaHooks {
   now?: () => Date;
 }
 
-async function promptCode(device: string): Promise<string> {
+/** Asks for the code on stderr/stdin (also used by `rotate`). */
+export async function promptCode(device: string): Promise<string> {
   const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {

@@ -54,24 +54,31 @@ export function sessionDuration(raw: string | undefined, kind: SessionKind): num
   return seconds;
 }
 
-/** A TOTP code as the device shows it: exactly six digits (surrounding blanks, as typed at a prompt, are dropped). */
-export function mfaCode(raw: string, source = "--code"): string {
+/**
+ * A TOTP code as the device shows it: exactly six digits (surrounding blanks, as typed at a prompt, are dropped).
+ * `source` is the flag it came from, or "prompt"; `flag` is the flag the fix suggests (`rotate` says --token-code).
+ */
+export function mfaCode(
+  raw: string,
+  source = "--code",
+  flag = source === "prompt" ? "--code" : source,
+): string {
   const code = raw.trim();
   if (!/^\d{6}$/.test(code)) {
     throw new UsageError(
-      `${source === "--code" ? "--code" : "the MFA code typed"} must be the 6 digits your MFA device shows, got ${code.length} character${code.length === 1 ? "" : "s"}${/^\d*$/.test(code) ? "" : " that are not all digits"}`,
-      "Pass the current code from the device, e.g. --code 123456.",
+      `${source === "prompt" ? "the MFA code typed" : source} must be the 6 digits your MFA device shows, got ${code.length} character${code.length === 1 ? "" : "s"}${/^\d*$/.test(code) ? "" : " that are not all digits"}`,
+      `Pass the current code from the device, e.g. ${flag} 123456.`,
     );
   }
   return code;
 }
 
 /** sts SerialNumber: a hardware device's serial (GAHT12345678) or a device ARN; AWS's pattern [\w+=/:,.@-]{9,256}. */
-export function mfaSerial(raw: string): string {
+export function mfaSerial(raw: string, flag = "--serial"): string {
   const serial = raw.trim();
   if (!/^[\w+=/:,.@-]{9,256}$/.test(serial)) {
     throw new UsageError(
-      `--serial must be an MFA device ARN such as arn:aws:iam::123456789012:mfa/alice or a hardware serial, got "${raw}"`,
+      `${flag} must be an MFA device ARN such as arn:aws:iam::123456789012:mfa/alice or a hardware serial, got "${raw}"`,
       "Copy the device's identifier from IAM (Security credentials > Multi-factor authentication).",
     );
   }

@@ -94,7 +94,8 @@ const OVERRIDING_CONFIG_KEYS = [
   "web_identity_token_file",
 ];
 
-function configSerial(
+/** The MFA device a profile names (mfa_serial, or aws-mfa's aws_mfa_device); also used by `rotate`. */
+export function configSerial(
   config: IniFile,
   credentials: IniFile,
   names: ProfileNames,
@@ -147,7 +148,8 @@ function settingsOf(config: IniFile, names: ProfileNames): ProfileSettings {
   };
 }
 
-async function chooseDevice(
+/** The caller's only TOTP device; refuses to guess between several (also used by `rotate`). */
+export async function chooseDevice(
   port: MfaPort,
   identity: Identity,
   names: ProfileNames,
