@@ -82,7 +82,8 @@ export function mfaPort(session: AwsSession, keys: LongTermKeys, ctx: MfaPortCon
         mapAwsError(err, {
           operation,
           permission: PERMISSION[operation],
-          endpoint: session.endpointUrl,
+          endpoint:
+            session.endpointFor(PERMISSION[operation].startsWith("iam:") ? "IAM" : "STS")?.url ?? null,
           profile: ctx.keySource,
         })
       );

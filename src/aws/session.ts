@@ -7,7 +7,9 @@ import { fromEnv, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { CredentialsError, UsageError } from "../domain/errors.js";
-import { CallCounter, instrumentClient } from "./call-counter.js";
+import { CallCounter } from "./call-counter.js";
+import { clientFactory, service, type ClientOptions, type SdkClient, type ServiceSpec } from "./clients.js";
+import type { EndpointConfig, ResolvedEndpoint } from "./endpoints.js";
 
 /** Where to point AWS calls. Unset fields resolve the way the AWS CLI resolves them. */
 export interface AwsTarget {
@@ -20,7 +22,7 @@ export interface AwsTarget {
    * Called with every client this session creates. Tests use it to inject AWS errors the emulator
    * cannot produce (throttling, clock skew, expired tokens) at the SDK layer, as middleware.
    */
-  configureClient?: ((client: AnyClient) => void) | undefined;
+  configureClient?: ((client: SdkClient) => void) | undefined;
   /**
    * Explicit credentials win over the chain (used by the demo, which owns its emulator). A provider
    * function is called again near the credentials' expiration (assumed-role sessions of an org audit).
@@ -31,14 +33,18 @@ export interface AwsTarget {
     | undefined;
 }
 
-type AnyClient = IAMClient | STSClient | SecretsManagerClient | SSMClient | OrganizationsClient;
+export const IAM = service(IAMClient, "IAM");
+export const STS = service(STSClient, "STS");
+export const SECRETS_MANAGER = service(SecretsManagerClient, "Secrets Manager");
+export const SSM = service(SSMClient, "SSM");
+export const ORGANIZATIONS = service(OrganizationsClient, "Organizations");
 
 export interface AwsSession {
   /** The profile whose settings apply, or null when environment credentials or defaults are used. */
   profile: string | null;
   region: string;
-  /** The endpoint override in force (flag, AWS_ENDPOINT_URL_*, or profile), for messages only. */
-  endpointUrl: string | null;
+  /** IAM's endpoint override (flag, AWS_ENDPOINT_URL_*, services section or profile), for messages only. */
+  readonly endpointUrl: string | null;
   counter: CallCounter;
   /** The credentials in force (for self-rotation: the key to rotate). */
   credentials: AwsCredentialIdentityProvider;
@@ -48,6 +54,13 @@ export interface AwsSession {
   ssm(): SSMClient;
   organizations(): OrganizationsClient;
   /**
+   * A new client of any service (CloudTrail, EC2, SNS...), built like the ones above: the caller
+   * keeps it (e.g. one per region) and destroys it.
+   */
+  client<C extends SdkClient>(spec: ServiceSpec<C>, opts?: ClientOptions): C;
+  /** Where a service's calls go (by SDK serviceId, e.g. "CloudTrail"); null: AWS's own endpoint. */
+  endpointFor(serviceId: string): ResolvedEndpoint | null;
+  /**
    * The same endpoints and region signed with other credentials (a new key being verified, or the
    * new key of a self-rotation once the old one is being retired). Counted like the others.
    */
@@ -56,9 +69,6 @@ export interface AwsSession {
     maxAttempts?: number,
   ): { iam(): IAMClient; sts(): STSClient };
 }
-
-/** The service part of AWS_ENDPOINT_URL_<SERVICE>. */
-type ServiceId = "IAM" | "STS" | "SECRETS_MANAGER" | "SSM" | "ORGANIZATIONS";
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -74,19 +84,37 @@ function chooseProfile(target: AwsTarget, env: NodeJS.ProcessEnv): string | null
   return env.AWS_PROFILE ?? null;
 }
 
-async function assertProfileExists(profile: string): Promise<Record<string, string | undefined>> {
-  const files = await loadSharedConfigFiles({ ignoreCache: true });
-  const settings = { ...files.configFile[profile], ...files.credentialsFile[profile] };
+type Settings = Record<string, string | undefined>;
+type SharedFiles = Awaited<ReturnType<typeof loadSharedConfigFiles>>;
+
+/** Both files as the SDK reads them (the files the given environment names). */
+function loadFiles(env: NodeJS.ProcessEnv): Promise<SharedFiles> {
+  return loadSharedConfigFiles({
+    ignoreCache: true,
+    ...(env.AWS_SHARED_CREDENTIALS_FILE ? { filepath: env.AWS_SHARED_CREDENTIALS_FILE } : {}),
+    ...(env.AWS_CONFIG_FILE ? { configFilepath: env.AWS_CONFIG_FILE } : {}),
+  });
+}
+
+/** A profile's settings: the config file's, with the credentials file's winning (as botocore merges them). */
+function settingsOf(files: SharedFiles, profile: string): Settings {
+  return { ...files.configFile[profile], ...files.credentialsFile[profile] };
+}
+
+function assertProfileExists(files: SharedFiles, profile: string): void {
   const known = new Set([...Object.keys(files.configFile), ...Object.keys(files.credentialsFile)]);
   if (!known.has(profile)) {
-    const list = [...known].sort().join(", ") || "none";
+    const list =
+      [...known]
+        .filter((k) => !/^(sso-session|services)\./.test(k))
+        .sort()
+        .join(", ") || "none";
     throw new CredentialsError(
       "UNKNOWN_PROFILE",
       `profile "${profile}" is not in the AWS credentials or config file (profiles found: ${list})`,
       `Create it with \`aws configure --profile ${profile}\`, or pass one of the profiles found.`,
     );
   }
-  return settings;
 }
 
 function resolveRegion(target: AwsTarget, env: NodeJS.ProcessEnv, profileRegion?: string): string {
@@ -99,36 +127,6 @@ function resolveRegion(target: AwsTarget, env: NodeJS.ProcessEnv, profileRegion?
     );
   }
   return region;
-}
-
-function validateEndpoint(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("scheme");
-    return url;
-  } catch {
-    throw new UsageError(
-      `"${url}" is not a valid endpoint URL`,
-      "Pass a full URL such as http://127.0.0.1:5000 to --endpoint-url.",
-    );
-  }
-}
-
-/**
- * The profile's `endpoint_url`, for the client of one service. The SDK reads `endpoint_url` only
- * from the AWS_PROFILE/default profile, never from the client's `profile` setting, so a profile
- * chosen with --profile would silently send its calls to AWS: apply it here, below the environment
- * variables as the AWS CLI ranks them, and not when configured endpoints are to be ignored.
- */
-function profileEndpoint(
-  settings: Record<string, string | undefined>,
-  env: NodeJS.ProcessEnv,
-  service: ServiceId,
-): string | undefined {
-  const ignore = env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? settings.ignore_configured_endpoint_urls;
-  if (ignore?.trim().toLowerCase() === "true") return undefined;
-  if (env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL) return undefined;
-  return settings.endpoint_url || undefined;
 }
 
 /**
@@ -150,9 +148,12 @@ const PROFILE_CHAIN_LOGGER = {
 
 export async function openSession(target: AwsTarget = {}, env = process.env): Promise<AwsSession> {
   const profile = chooseProfile(target, env);
-  const settings = profile ? await assertProfileExists(profile) : {};
+  // The profile whose settings (endpoints) apply even when environment keys sign: the AWS CLI's.
+  const configProfile = profile ?? target.profile ?? env.AWS_PROFILE ?? "default";
+  const files = await loadFiles(env);
+  if (profile) assertProfileExists(files, profile);
+  const settings = profile ? settingsOf(files, profile) : {};
   const region = resolveRegion(target, env, settings.region);
-  const endpointUrl = target.endpointUrl ? validateEndpoint(target.endpointUrl) : null;
   const maxAttempts = target.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
 
   let credentials: AwsCredentialIdentityProvider;
@@ -167,52 +168,58 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
     credentials = fromNodeProviderChain({});
   }
 
+  const endpoints: EndpointConfig = {
+    flag: target.endpointUrl,
+    env,
+    profileName: configProfile,
+    profile: settingsOf(files, configProfile),
+    servicesSection: (name) => files.configFile[`services.${name}`],
+    configPath: env.AWS_CONFIG_FILE ?? "~/.aws/config",
+  };
   const counter = new CallCounter();
-  const common = {
+  const factory = clientFactory({
     region,
     credentials,
     maxAttempts,
-    retryMode: "adaptive" as const,
-    // Fail fast on a dead endpoint instead of hanging on the OS connect timeout.
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 60_000 },
-    ...(profile ? { profile } : {}),
-  };
-  const endpointFor = (service: ServiceId) => {
-    const endpoint = endpointUrl ?? profileEndpoint(settings, env, service);
-    return endpoint ? { endpoint } : {};
-  };
+    endpoints,
+    counter,
+    configureClient: target.configureClient,
+    profile: profile ?? undefined,
+  });
+  // A bad --endpoint-url is a usage error before anything else happens.
+  if (target.endpointUrl !== undefined) factory.endpointFor("IAM");
+
   let iam: IAMClient | undefined;
   let sts: STSClient | undefined;
   let secrets: SecretsManagerClient | undefined;
   let ssm: SSMClient | undefined;
   let organizations: OrganizationsClient | undefined;
-  const made = <C extends AnyClient>(client: C): C => {
-    instrumentClient(client, counter);
-    target.configureClient?.(client);
-    return client;
-  };
-  const shownEndpoint =
-    endpointUrl ?? env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL ?? settings.endpoint_url ?? null;
   return {
     profile,
     region,
-    endpointUrl: shownEndpoint,
+    get endpointUrl(): string | null {
+      try {
+        return factory.endpointFor("IAM")?.url ?? null;
+      } catch {
+        return null; // the error itself surfaces when the client is made
+      }
+    },
     counter,
     credentials,
-    iam: () => (iam ??= made(new IAMClient({ ...common, ...endpointFor("IAM") }))),
-    sts: () => (sts ??= made(new STSClient({ ...common, ...endpointFor("STS") }))),
-    secretsManager: () =>
-      (secrets ??= made(new SecretsManagerClient({ ...common, ...endpointFor("SECRETS_MANAGER") }))),
-    ssm: () => (ssm ??= made(new SSMClient({ ...common, ...endpointFor("SSM") }))),
-    organizations: () =>
-      (organizations ??= made(new OrganizationsClient({ ...common, ...endpointFor("ORGANIZATIONS") }))),
+    iam: () => (iam ??= factory.make(IAM)),
+    sts: () => (sts ??= factory.make(STS)),
+    secretsManager: () => (secrets ??= factory.make(SECRETS_MANAGER)),
+    ssm: () => (ssm ??= factory.make(SSM)),
+    organizations: () => (organizations ??= factory.make(ORGANIZATIONS)),
+    client: (spec, opts) => factory.make(spec, opts),
+    endpointFor: (serviceId) => factory.endpointFor(serviceId),
     withCredentials(other, attempts = maxAttempts) {
-      const config = { ...common, credentials: other, maxAttempts: attempts };
+      const opts = { credentials: other, maxAttempts: attempts };
       let otherIam: IAMClient | undefined;
       let otherSts: STSClient | undefined;
       return {
-        iam: () => (otherIam ??= made(new IAMClient({ ...config, ...endpointFor("IAM") }))),
-        sts: () => (otherSts ??= made(new STSClient({ ...config, ...endpointFor("STS") }))),
+        iam: () => (otherIam ??= factory.make(IAM, opts)),
+        sts: () => (otherSts ??= factory.make(STS, opts)),
       };
     },
   };

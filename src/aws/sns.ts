@@ -1,7 +1,9 @@
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import { instrumentClient } from "./call-counter.js";
+import { service } from "./clients.js";
 import { call } from "./errors.js";
 import type { AwsSession } from "./session.js";
+
+export const SNS = service(SNSClient, "SNS");
 
 /** Publishes to one SNS topic with the session's credentials; what the SNS notification channel needs. */
 export interface SnsPublisher {
@@ -9,8 +11,9 @@ export interface SnsPublisher {
 }
 
 /**
- * `region` defaults to the topic ARN's region. `endpoint` is the --endpoint-url flag, if any; the SDK
- * itself honours AWS_ENDPOINT_URL_SNS / AWS_ENDPOINT_URL.
+ * `region` defaults to the topic ARN's region. The endpoint is the session's for SNS (--endpoint-url,
+ * AWS_ENDPOINT_URL_SNS, AWS_ENDPOINT_URL, the profile's services section or endpoint_url);
+ * `endpoint` overrides it like --endpoint-url.
  */
 export function snsPublisher(
   session: AwsSession,
@@ -20,15 +23,12 @@ export function snsPublisher(
   const clientFor = (region: string) => {
     let c = clients.get(region);
     if (!c) {
-      c = new SNSClient({
+      c = session.client(SNS, {
         region,
-        credentials: session.credentials,
         maxAttempts: 3,
-        retryMode: "adaptive",
-        requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
-        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+        requestTimeoutMs: 30_000,
+        endpointUrl: opts.endpoint,
       });
-      instrumentClient(c, session.counter);
       clients.set(region, c);
     }
     return c;
@@ -39,7 +39,7 @@ export function snsPublisher(
       const site = {
         operation: "Publish",
         permission: "sns:Publish",
-        endpoint: opts.endpoint ?? null,
+        endpoint: opts.endpoint ?? session.endpointFor("SNS")?.url ?? null,
         profile: session.profile,
       };
       const r = await call(site, () =>
