@@ -8,6 +8,8 @@ import type {
   TrailEvent,
   TrailGroup,
   TrailSummary,
+  UndatedRecord,
+  UnreadableFile,
 } from "./types.js";
 
 // Pure analysis of a key's events: suspicious ones by category, the indicators (IPs, agents,
@@ -16,7 +18,7 @@ import type {
 export function suspiciousEvents(events: TrailEvent[]): SuspiciousEvent[] {
   const out: SuspiciousEvent[] = [];
   for (const e of events) {
-    const category = classifyEvent(e.eventName, e.eventSource);
+    const category = classifyEvent(e.eventName, e.eventSource, e.requestParameters);
     if (category === "other") continue;
     out.push({
       category,
@@ -35,7 +37,7 @@ export function suspiciousEvents(events: TrailEvent[]): SuspiciousEvent[] {
 
 export function categoryCounts(events: TrailEvent[]): Record<EventCategory, number> {
   const counts = Object.fromEntries(CATEGORIES.map((c) => [c, 0])) as Record<EventCategory, number>;
-  for (const e of events) counts[classifyEvent(e.eventName, e.eventSource)]++;
+  for (const e of events) counts[classifyEvent(e.eventName, e.eventSource, e.requestParameters)]++;
   return counts;
 }
 
@@ -113,7 +115,14 @@ export function groupEvents(events: TrailEvent[]): TrailGroup[] {
 export function summarizeTrail(
   accessKeyId: string,
   events: TrailEvent[],
-  opts: { since: Date | null; lookupRegions: string[]; logFiles: number; lookupFailures?: LookupFailure[] },
+  opts: {
+    since: Date | null;
+    lookupRegions: string[];
+    logFiles: number;
+    lookupFailures?: LookupFailure[];
+    unreadableFiles?: UnreadableFile[];
+    undatedRecords?: UndatedRecord[];
+  },
 ): TrailSummary {
   const times = events.map((e) => e.eventTime).sort();
   return {
@@ -132,6 +141,8 @@ export function summarizeTrail(
       lookupRegions: opts.lookupRegions,
       logFiles: opts.logFiles,
       lookupFailures: opts.lookupFailures ?? [],
+      unreadableFiles: opts.unreadableFiles ?? [],
+      undatedRecords: opts.undatedRecords ?? [],
     },
   };
 }

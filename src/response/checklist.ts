@@ -1,4 +1,11 @@
-import type { ChecklistItem, Containment, CreatedResource, LookupFailure } from "./types.js";
+import type {
+  ChecklistItem,
+  Containment,
+  CreatedResource,
+  LookupFailure,
+  UndatedRecord,
+  UnreadableFile,
+} from "./types.js";
 
 // The AWS playbook for a compromised key, as tracked items. What `respond` did is "done"; what a
 // person must still do stays "open" with the exact place or command to do it.
@@ -10,8 +17,28 @@ export function buildChecklist(input: {
   created: CreatedResource[];
   eventsFound: number;
   lookupFailures?: LookupFailure[];
+  unreadableFiles?: UnreadableFile[];
+  undatedRecords?: UndatedRecord[];
 }): ChecklistItem[] {
   const failed = input.lookupFailures ?? [];
+  const unreadable = input.unreadableFiles ?? [];
+  const undated = input.undatedRecords ?? [];
+  const missing: string[] = [];
+  if (failed.length > 0) {
+    missing.push(
+      `LookupEvents failed in ${failed.map((f) => f.region).join(", ")}: those regions' events are missing; re-run keywarden trail ${input.accessKeyId} --regions ${failed.map((f) => f.region).join(",")} or read the trail's log files with --logs.`,
+    );
+  }
+  if (unreadable.length > 0) {
+    missing.push(
+      `${unreadable.length} log file(s) could not be read (${unreadable.map((f) => f.file).join(", ")}): repair or re-export them and read them with --logs.`,
+    );
+  }
+  if (undated.length > 0) {
+    missing.push(
+      `${undated.length} record(s) of the key have no readable time and are not in the timeline (${undated.map((u) => u.eventName || u.eventId).join(", ")}): review them in their files.`,
+    );
+  }
   const { accessKeyId, userName, containment, created } = input;
   const removed = created.filter((c) => c.remediation?.status === "removed").length;
   const dry = containment.dryRun;
@@ -36,10 +63,10 @@ export function buildChecklist(input: {
     {
       id: "review-cloudtrail",
       title: "Review the CloudTrail events made with the key",
-      status: failed.length > 0 ? "open" : "done",
+      status: missing.length > 0 ? "open" : "done",
       detail:
-        failed.length > 0
-          ? `LookupEvents failed in ${failed.map((f) => f.region).join(", ")}: those regions' events are missing; re-run keywarden trail ${accessKeyId} --regions ${failed.map((f) => f.region).join(",")} or read the trail's log files with --logs.`
+        missing.length > 0
+          ? missing.join(" ")
           : `${input.eventsFound} event(s) found and classified in this report.`,
     },
     {

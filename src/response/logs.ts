@@ -1,26 +1,34 @@
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { EnvironmentError, UsageError } from "../domain/errors.js";
-import { fromRecord } from "./normalize.js";
+import { accessKeyIdOf, asCloudTrailRecord, fromRecord } from "./normalize.js";
 import type { LogReader, LogReadResult } from "./ports.js";
-import type { TrailEvent } from "./types.js";
+import { readShaped } from "./shapes.js";
+import type { TrailEvent, UndatedRecord, UnreadableFile } from "./types.js";
 
-// The trail's log files as S3 holds them (`.json.gz` or `.json`, each `{"Records": [...]}`), read
-// by DuckDB, the embedded analytic engine: its JSON reader is built into @duckdb/node-api's binary
-// (no extension download) and reads gzip itself, several files at once. Only the key's records
-// leave the engine, as JSON text, and are normalized like LookupEvents results.
+// The trail's log files, read for one key's records.
 //
-// Before DuckDB parses anything, a prefilter drops what cannot match: a record made with the key
-// contains the key id's 20 bytes, so each file is inflated (zlib, on libuv's thread pool) and
-// searched for them, and only the records around a hit are cut out (AWS writes every record as
-// `{"eventVersion":...}`, one after the other). A hit that cannot be cut out cleanly sends its
-// whole file to DuckDB instead. DuckDB then runs the one exact query over the cut-out records and
-// those files, so the result is the same as a full scan, without parsing the rest of the JSON.
+// The fast path is the trail's own S3 layout (`.json.gz` or `.json`, each `{"Records": [...]}`,
+// compact, every record starting `{"eventVersion"`): a record made with the key contains the key
+// id's 20 bytes, so each file is inflated (zlib, on libuv's thread pool) and searched for them,
+// and only the records around a hit are cut out and parsed; the rest of the file is never parsed.
+// A file without the key's bytes costs one inflate and one search.
+//
+// Every other layout (JSON Lines, values one after the other, top-level arrays, envelopes, other
+// tools' field names: shapes.ts and normalize.ts) is parsed in JavaScript, again only the values
+// that contain the key's bytes. A `{"Records":[...]}` file too large for a JavaScript string goes
+// to DuckDB, the embedded analytic engine, whose JSON reader (built into @duckdb/node-api's
+// binary, no extension download) also serves as the reference full scan (prefilter off).
+//
+// A file that cannot be read is named and skipped; the others are still read. A record of the key
+// whose time cannot be read is named and left out, never dated 1970.
 
-const LOG_FILE = /\.json(\.gz)?$/i;
+// Trail files and exports (.json, .jsonl, .ndjson, gzip'd or not, any .gz), and the objects
+// Firehose writes without an extension: `<stream>-<n>-<yyyy-mm-dd-hh-mm-ss>-<uuid>`.
+const LOG_FILE = /\.(json|jsonl|ndjson)(\.gz)?$|\.gz$/i;
+const FIREHOSE_OBJECT = /-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i;
 
 /** Files under the given paths (folders walked), sorted, with their total size on disk. */
 export async function listLogFiles(paths: string[]): Promise<{ files: string[]; bytes: number }> {
@@ -41,7 +49,7 @@ export async function listLogFiles(paths: string[]): Promise<{ files: string[]; 
     if (s.isDirectory()) {
       const entries = await readdir(p);
       for (const e of entries.sort()) await visit(join(p, e), false);
-    } else if (s.isFile() && (top || LOG_FILE.test(p))) {
+    } else if (s.isFile() && (top || LOG_FILE.test(p) || FIREHOSE_OBJECT.test(basename(p)))) {
       files.push(p);
       bytes += s.size;
     }
@@ -50,22 +58,24 @@ export async function listLogFiles(paths: string[]): Promise<{ files: string[]; 
   return { files, bytes };
 }
 
-// The record fields keywarden reads. Everything else in a record is skipped by the reader;
-// request/response elements and resources stay JSON text (their shape differs by API).
+// The record fields DuckDB reads (the reference path and very large files). Everything else is
+// skipped by its reader; request/response elements and resources stay JSON text (their shape
+// differs by API), as do the fields forwarders move the source IP and agent to.
 const RECORD_TYPE =
-  "STRUCT(eventVersion VARCHAR, eventID VARCHAR, eventTime VARCHAR, eventName VARCHAR, eventSource VARCHAR, " +
-  "awsRegion VARCHAR, sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, readOnly JSON, " +
-  "userIdentity STRUCT(type VARCHAR, arn VARCHAR, accountId VARCHAR, accessKeyId VARCHAR, userName VARCHAR), " +
-  "requestParameters JSON, responseElements JSON, resources JSON)";
+  'STRUCT(eventVersion VARCHAR, eventID VARCHAR, eventTime VARCHAR, "@timestamp" VARCHAR, eventName VARCHAR, ' +
+  "eventSource VARCHAR, awsRegion VARCHAR, sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, " +
+  "readOnly JSON, userIdentity STRUCT(type VARCHAR, arn VARCHAR, accountId VARCHAR, accessKeyId VARCHAR, " +
+  "userName VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(type VARCHAR, arn VARCHAR, userName VARCHAR))), " +
+  "requestParameters JSON, responseElements JSON, resources JSON, network JSON, http JSON, evt JSON)";
 
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 export interface DuckDbReaderOptions {
   /** DuckDB worker threads (default: what DuckDB picks, one per core). */
   threads?: number;
-  /** false: DuckDB parses every file in full (the reference path; slower). Default true. */
+  /** false: every file is parsed in full, `{"Records":[...]}` files by DuckDB (the reference path; slower). */
   prefilter?: boolean;
-  /** Files inflated and searched at once by the prefilter. */
+  /** Files inflated and searched at once. */
   concurrency?: number;
 }
 
@@ -76,17 +86,19 @@ const inflate = promisify(gunzip);
 const INFLATE_OPTIONS = { chunkSize: 1 << 20 };
 const RECORD_START = Buffer.from('{"eventVersion"');
 const NEXT_RECORD = Buffer.from(',{"eventVersion"');
+const AWS_RECORDS = Buffer.from('{"Records":[');
+const RECORDS_FILE = /^\s*\{\s*"Records"\s*:/;
+/** Past this, a file's text no longer fits in one JavaScript string: DuckDB reads it. */
+const JS_TEXT_LIMIT = 256 * 1024 * 1024;
 
-export interface Prefiltered {
-  /** Records that contain the key id's bytes, one JSON text each. */
-  records: Buffer[];
-  /** Files whose hits could not be cut out as records: DuckDB reads them whole. */
-  wholeFiles: string[];
-}
+type Rec = Record<string, unknown>;
 
-/** Cuts the records that mention `key` out of one log file's JSON text; null when it cannot. */
-export function cutRecords(text: Buffer, key: Buffer, firstHit = text.indexOf(key)): Buffer[] | null {
-  const out: Buffer[] = [];
+/**
+ * The records that mention `key` in one `{"Records":[...]}` file as CloudTrail writes it, parsed;
+ * null when they cannot be cut out (another layout, or a damaged file): the caller reads it whole.
+ */
+export function cutRecords(text: Buffer, key: Buffer, firstHit = text.indexOf(key)): Rec[] | null {
+  const out: Rec[] = [];
   let hit = firstHit;
   while (hit >= 0) {
     const start = text.lastIndexOf(RECORD_START, hit);
@@ -97,70 +109,115 @@ export function cutRecords(text: Buffer, key: Buffer, firstHit = text.indexOf(ke
       end = text.lastIndexOf("]");
       if (end < hit) return null;
     }
-    const record = text.subarray(start, end);
+    let record: unknown;
     try {
-      JSON.parse(record.toString("utf8"));
+      record = JSON.parse(text.toString("utf8", start, end));
     } catch {
-      return null; // not a whole record (an unusual layout): let DuckDB read the file
+      return null; // not a whole record (an unusual layout or a damaged file)
     }
-    out.push(record);
+    if (typeof record !== "object" || record === null || Array.isArray(record)) return null;
+    out.push(record as Rec);
     hit = text.indexOf(key, end);
   }
   return out;
 }
 
-export async function prefilter(files: string[], accessKeyId: string, concurrency = 4): Promise<Prefiltered> {
+/** A file's bytes, inflated when gzip'd (twice: Firehose may gzip CloudWatch Logs' gzip'd data). */
+async function load(file: string): Promise<Buffer> {
+  let text = await readFile(file);
+  for (let i = 0; i < 2 && text[0] === 0x1f && text[1] === 0x8b; i++)
+    text = await inflate(text, INFLATE_OPTIONS);
+  return text;
+}
+
+const isRecordsFile = (text: Buffer) =>
+  RECORDS_FILE.test(text.toString("utf8", 0, 64).replace(/^\uFEFF/, ""));
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
+
+interface Found {
+  file: string;
+  record: Rec;
+}
+
+interface Scan {
+  found: Found[];
+  /** `{"Records":[...]}` files DuckDB reads whole. */
+  duckFiles: string[];
+  unreadable: UnreadableFile[];
+}
+
+function describeBadLines(bad: { line: number; error: string }[], all: number): string {
+  const shown = bad.slice(0, 3).map((b) => `line ${b.line}: ${b.error}`);
+  const more = bad.length > 3 ? `; ${bad.length - 3} more` : "";
+  return `${bad.length} line(s) are not JSON and were skipped (${shown.join("; ")}${more}); its other ${all} record(s) of the key were read`;
+}
+
+/** Reads every file, `concurrency` at a time, and keeps the key's records. */
+async function scanFiles(
+  files: string[],
+  accessKeyId: string,
+  prefilter: boolean,
+  concurrency: number,
+): Promise<Scan> {
   const key = Buffer.from(accessKeyId);
-  const records: Buffer[] = [];
-  const wholeFiles: string[] = [];
+  const scan: Scan = { found: [], duckFiles: [], unreadable: [] };
+  const keep = (file: string, records: Rec[]) => {
+    let n = 0;
+    for (const record of records) {
+      if (accessKeyIdOf(record) !== accessKeyId) continue;
+      scan.found.push({ file, record });
+      n++;
+    }
+    return n;
+  };
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++] as string;
-      const raw = await readFile(file);
       let text: Buffer;
       try {
-        text = raw[0] === 0x1f && raw[1] === 0x8b ? await inflate(raw, INFLATE_OPTIONS) : raw;
-      } catch {
-        wholeFiles.push(file); // DuckDB gives the precise error
+        text = await load(file);
+      } catch (err) {
+        scan.unreadable.push({ file, error: `could not read it: ${message(err)}`, skipped: "file" });
         continue;
       }
-      const first = text.indexOf(key);
+      const first = prefilter ? text.indexOf(key) : 0;
       if (first < 0) continue;
-      const cut = cutRecords(text, key, first);
-      if (cut === null) wholeFiles.push(file);
-      else records.push(...cut);
+      if (prefilter && text.subarray(0, AWS_RECORDS.length).equals(AWS_RECORDS)) {
+        const cut = cutRecords(text, key, first);
+        if (cut) {
+          keep(
+            file,
+            cut.map((r) => asCloudTrailRecord(r)),
+          );
+          continue;
+        }
+      }
+      if ((!prefilter || text.length > JS_TEXT_LIMIT) && isRecordsFile(text)) {
+        scan.duckFiles.push(file);
+        continue;
+      }
+      const shaped = readShaped(text, prefilter ? key : null);
+      if (shaped.error) {
+        scan.unreadable.push({ file, error: shaped.error, skipped: "file" });
+        continue;
+      }
+      const kept = keep(file, shaped.records);
+      if (shaped.badLines.length > 0) {
+        scan.unreadable.push({ file, error: describeBadLines(shaped.badLines, kept), skipped: "lines" });
+      } else if (prefilter && !shaped.recognised) {
+        scan.unreadable.push({
+          file,
+          error: "it mentions the key but holds no CloudTrail record in a layout keywarden reads",
+          skipped: "file",
+        });
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, files.length)) }, worker));
-  return { records, wholeFiles };
+  return scan;
 }
-
-interface Row {
-  eventID: string | null;
-  eventTime: string | null;
-  eventName: string | null;
-  eventSource: string | null;
-  awsRegion: string | null;
-  sourceIPAddress: string | null;
-  userAgent: string | null;
-  errorCode: string | null;
-  readOnly: string | null;
-  accessKeyId: string | null;
-  userName: string | null;
-  requestParameters: string | null;
-  responseElements: string | null;
-  resources: string | null;
-}
-
-const parse = (s: string | null): unknown => {
-  if (s === null) return null;
-  try {
-    return JSON.parse(s);
-  } catch {
-    return null;
-  }
-};
 
 async function openEngine(threads: number | undefined) {
   let duck: typeof import("@duckdb/node-api");
@@ -190,93 +247,88 @@ async function openEngine(threads: number | undefined) {
   };
 }
 
+/**
+ * The key's records in whole `{"Records":[...]}` files, read by DuckDB. All files in one query;
+ * if that fails, file by file, so a damaged file is named and the others still read.
+ */
+async function duckRead(files: string[], accessKeyId: string, threads: number | undefined): Promise<Scan> {
+  const scan: Scan = { found: [], duckFiles: [], unreadable: [] };
+  const { conn, close } = await openEngine(threads);
+  const query = async (batch: string[]) => {
+    const reader = await conn.runAndReadAll(`
+      SELECT filename, CAST(to_json(r) AS VARCHAR) AS j
+      FROM (
+        SELECT filename, unnest(Records) AS r
+        FROM read_json([${batch.map(sqlString).join(", ")}], format = 'auto', filename = true,
+                       maximum_object_size = 1073741824, columns = {Records: '${RECORD_TYPE}[]'})
+      )
+      WHERE r.userIdentity.accessKeyId = ${sqlString(accessKeyId)}`);
+    return reader.getRowObjectsJS() as unknown as { filename: string; j: string }[];
+  };
+  try {
+    let rows: { filename: string; j: string }[] = [];
+    try {
+      rows = await query(files);
+    } catch {
+      for (const file of files) {
+        try {
+          rows.push(...(await query([file])));
+        } catch (err) {
+          scan.unreadable.push({
+            file,
+            error: `not a CloudTrail log file: ${message(err)}`,
+            skipped: "file",
+          });
+        }
+      }
+    }
+    for (const row of rows) {
+      scan.found.push({ file: row.filename, record: asCloudTrailRecord(JSON.parse(row.j) as Rec) });
+    }
+  } finally {
+    close();
+  }
+  return scan;
+}
+
+const rawTime = (r: Rec): string | null => {
+  const t = r.eventTime;
+  return t === undefined || t === null ? null : typeof t === "string" ? t : JSON.stringify(t);
+};
+
 export function duckDbLogReader(opts: DuckDbReaderOptions = {}): LogReader {
   return {
     async read(paths, accessKeyId, since): Promise<LogReadResult> {
       const { files, bytes } = await listLogFiles(paths);
-      if (files.length === 0) return { events: [], files: 0, bytes: 0 };
-      // DuckDB loads (a few hundred ms) while the prefilter inflates and searches the files.
-      const engine = openEngine(opts.threads);
-      let pre: Prefiltered | null = null;
-      try {
-        if (opts.prefilter !== false) pre = await prefilter(files, accessKeyId, opts.concurrency);
-      } catch (err) {
-        (await engine.catch(() => null))?.close();
-        throw err;
+      const prefilter = opts.prefilter !== false;
+      const scan = await scanFiles(files, accessKeyId, prefilter, opts.concurrency ?? 4);
+      if (scan.duckFiles.length > 0) {
+        const more = await duckRead(scan.duckFiles, accessKeyId, opts.threads);
+        scan.found.push(...more.found);
+        scan.unreadable.push(...more.unreadable);
       }
-      const { conn, close } = await engine;
-      let scratch: string | null = null;
-      try {
-        let wholeFiles = files;
-        const sources: string[] = [];
-        if (pre) {
-          wholeFiles = pre.wholeFiles;
-          if (pre.records.length > 0) {
-            scratch = await mkdtemp(join(tmpdir(), "keywarden-trail-"));
-            const ndjson = join(scratch, "records.ndjson");
-            const lines = pre.records.flatMap((r) => [r, Buffer.from("\n")]);
-            await writeFile(ndjson, Buffer.concat(lines), { mode: 0o600 });
-            sources.push(
-              `SELECT json AS r FROM read_json(${sqlString(ndjson)}, format = 'newline_delimited', ` +
-                `records = false, columns = {json: '${RECORD_TYPE}'})`,
-            );
-          }
+      const cut = since ? since.toISOString() : "";
+      const events: TrailEvent[] = [];
+      const undatedRecords: UndatedRecord[] = [];
+      for (const { file, record } of scan.found) {
+        const e = fromRecord(record, "logs");
+        if (e.eventTime === "") {
+          undatedRecords.push({ file, eventId: e.eventId, eventName: e.eventName, time: rawTime(record) });
+        } else if (e.eventTime >= cut) {
+          events.push(e);
         }
-        if (wholeFiles.length > 0) {
-          // A log file is one JSON object; maximum_object_size must hold the largest file.
-          sources.push(
-            `SELECT unnest(Records) AS r FROM read_json([${wholeFiles.map(sqlString).join(", ")}], ` +
-              `format = 'auto', maximum_object_size = 1073741824, columns = {Records: '${RECORD_TYPE}[]'})`,
-          );
-        }
-        if (sources.length === 0) return { events: [], files: files.length, bytes };
-        const sinceFilter = since
-          ? ` AND r.eventTime >= ${sqlString(since.toISOString().replace(/\.\d{3}Z$/, "Z"))}`
-          : "";
-        const sql = `
-          SELECT r.eventID, r.eventTime, r.eventName, r.eventSource, r.awsRegion, r.sourceIPAddress,
-                 r.userAgent, r.errorCode, CAST(r.readOnly AS VARCHAR) AS readOnly,
-                 r.userIdentity.accessKeyId AS accessKeyId, r.userIdentity.userName AS userName,
-                 CAST(r.requestParameters AS VARCHAR) AS requestParameters,
-                 CAST(r.responseElements AS VARCHAR) AS responseElements,
-                 CAST(r.resources AS VARCHAR) AS resources
-          FROM (${sources.join(" UNION ALL ")})
-          WHERE r.userIdentity.accessKeyId = ${sqlString(accessKeyId)}${sinceFilter}
-          ORDER BY r.eventTime, r.eventID`;
-        let reader;
-        try {
-          reader = await conn.runAndReadAll(sql);
-        } catch (err) {
-          throw new UsageError(
-            `could not read the CloudTrail log files under ${paths.join(", ")}: ${(err as Error).message.split("\n")[0] ?? ""}`,
-            'Pass CloudTrail log files as S3 stores them: .json.gz or .json, each {"Records": [...]}.',
-          );
-        }
-        const events: TrailEvent[] = (reader.getRowObjectsJS() as unknown as Row[]).map((row) =>
-          fromRecord(
-            {
-              eventID: row.eventID,
-              eventTime: row.eventTime,
-              eventName: row.eventName,
-              eventSource: row.eventSource,
-              awsRegion: row.awsRegion,
-              sourceIPAddress: row.sourceIPAddress,
-              userAgent: row.userAgent,
-              errorCode: row.errorCode,
-              readOnly: parse(row.readOnly),
-              userIdentity: { accessKeyId: row.accessKeyId, userName: row.userName },
-              requestParameters: parse(row.requestParameters),
-              responseElements: parse(row.responseElements),
-              resources: parse(row.resources),
-            },
-            "logs",
-          ),
-        );
-        return { events, files: files.length, bytes };
-      } finally {
-        close();
-        if (scratch) await rm(scratch, { recursive: true, force: true });
       }
+      events.sort((a, b) =>
+        a.eventTime === b.eventTime ? a.eventId.localeCompare(b.eventId) : a.eventTime < b.eventTime ? -1 : 1,
+      );
+      const byFile = (a: { file: string }, b: { file: string }) => a.file.localeCompare(b.file);
+      return {
+        events,
+        files: files.length,
+        bytes,
+        unreadableFiles: scan.unreadable.sort(byFile),
+        undatedRecords: undatedRecords.sort(byFile),
+      };
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { CreatedResource, TrailEvent } from "./types.js";
+import type { CreatedResource, TrailEvent, UndatedRecord, UnreadableFile } from "./types.js";
 
 // What the response capability needs from the outside world. src/aws/ implements them; tests
 // wire them to the emulator (and may wrap them to watch the order of calls).
@@ -43,6 +43,10 @@ export interface LogReadResult {
   events: TrailEvent[];
   files: number;
   bytes: number;
+  /** Files (or lines) that could not be read and were skipped; everything else was read. */
+  unreadableFiles?: UnreadableFile[];
+  /** Records of the key whose time could not be read: left out of `events`, named here. */
+  undatedRecords?: UndatedRecord[];
 }
 
 export interface LogReader {

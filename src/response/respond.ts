@@ -15,6 +15,8 @@ import {
   type InvestigationStep,
   type LookupFailure,
   type TrailEvent,
+  type UndatedRecord,
+  type UnreadableFile,
 } from "./types.js";
 
 // `keywarden respond`: contain first (deactivate + quarantine, timed), then investigate, sweep and
@@ -99,6 +101,10 @@ export async function collectEvents(
   lookupRegions: string[];
   logFiles: number;
   lookupFailures: LookupFailure[];
+  /** Log files (or lines) skipped because they could not be read. */
+  unreadableFiles: UnreadableFile[];
+  /** Records of the key left out because their time could not be read. */
+  undatedRecords: UndatedRecord[];
 }> {
   let lookupEvents: TrailEvent[] = [];
   let lookupRegions: string[] = [];
@@ -133,6 +139,8 @@ export async function collectEvents(
   }
   let logEvents: TrailEvent[] = [];
   let logFiles = 0;
+  let unreadableFiles: UnreadableFile[] = [];
+  let undatedRecords: UndatedRecord[] = [];
   if (opts.logPaths.length > 0) {
     if (!deps.logs) throw new Error("log files were given but no log reader is wired");
     step(`Reading trail log files under ${opts.logPaths.join(", ")}`);
@@ -140,14 +148,58 @@ export async function collectEvents(
     const r = await deps.logs.read(opts.logPaths, opts.accessKeyId, opts.windowStart ?? null);
     logEvents = r.events;
     logFiles = r.files;
+    unreadableFiles = r.unreadableFiles ?? [];
+    undatedRecords = r.undatedRecords ?? [];
     step(
       `Read ${r.files} log file(s) (${Math.round(r.bytes / 1e6)} MB on disk): ${r.events.length} event(s) of the key`,
     );
+    for (const f of unreadableFiles) {
+      step(`Skipped ${f.skipped === "file" ? "the unreadable log file" : "lines of"} ${f.file}: ${f.error}`);
+    }
+    if (undatedRecords.length > 0) {
+      step(
+        `Left out ${undatedRecords.length} record(s) of the key whose time cannot be read: ${undatedRecords
+          .slice(0, 5)
+          .map((u) => `${u.eventName || "?"} ${u.eventId || "(no id)"} in ${u.file}`)
+          .join("; ")}${undatedRecords.length > 5 ? "; ..." : ""}`,
+      );
+    }
   }
-  return { events: mergeEvents(lookupEvents, logEvents), lookupRegions, logFiles, lookupFailures };
+  return {
+    events: mergeEvents(lookupEvents, logEvents),
+    lookupRegions,
+    logFiles,
+    lookupFailures,
+    unreadableFiles,
+    undatedRecords,
+  };
 }
 
 const safe = (r: IncidentReport): IncidentReport => redactValue(r) as IncidentReport;
+
+/** One line per unreadable log file, and one for the records left out for want of a time. */
+export function logWarnings(found: {
+  unreadableFiles: UnreadableFile[];
+  undatedRecords: UndatedRecord[];
+}): string[] {
+  const lines = found.unreadableFiles.map((f) =>
+    f.skipped === "file" ? `skipped the unreadable log file ${f.file}: ${f.error}` : `${f.file}: ${f.error}`,
+  );
+  const undated = found.undatedRecords;
+  if (undated.length > 0) {
+    const named = undated
+      .slice(0, 3)
+      .map(
+        (u) =>
+          `${u.eventName || "?"} ${u.eventId || "(no id)"} in ${u.file} (time ${u.time === null ? "missing" : JSON.stringify(u.time)})`,
+      )
+      .join("; ");
+    lines.push(
+      `left out ${undated.length} record(s) of the key whose time cannot be read: ${named}${undated.length > 3 ? `; and ${undated.length - 3} more` : ""}`,
+    );
+  }
+  return lines;
+}
 
 /** Events kept in a stored incident (a busy CI key can make 100,000 in 90 days). */
 export const MAX_KEPT_EVENTS = 10_000;
@@ -156,7 +208,9 @@ export const MAX_KEPT_EVENTS = 10_000;
 export function boundEvents(events: TrailEvent[], max: number): TrailEvent[] {
   if (events.length <= max) return events;
   const keep = new Set<TrailEvent>();
-  for (const e of events) if (classifyEvent(e.eventName, e.eventSource) !== "other") keep.add(e);
+  for (const e of events) {
+    if (classifyEvent(e.eventName, e.eventSource, e.requestParameters) !== "other") keep.add(e);
+  }
   for (let i = events.length - 1; i >= 0 && keep.size < max; i--) keep.add(events[i] as TrailEvent);
   return events.filter((e) => keep.has(e));
 }
@@ -277,8 +331,11 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     logFiles: found.logFiles,
     logPaths: opts.logPaths,
     lookupFailures: found.lookupFailures,
+    unreadableFiles: found.unreadableFiles,
+    undatedRecords: found.undatedRecords,
   };
   for (const f of found.lookupFailures) deps.log(`warning: LookupEvents failed in ${f.region}: ${f.error}`);
+  for (const line of logWarnings(found)) deps.log(`warning: ${line}`);
   step(`Classified ${events.length} event(s): ${report.suspicious.length} suspicious`);
 
   // 3. Sweep.
@@ -294,6 +351,8 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     ...report,
     eventsFound: events.length,
     lookupFailures: found.lookupFailures,
+    unreadableFiles: found.unreadableFiles,
+    undatedRecords: found.undatedRecords,
   });
   report.finishedAt = deps.now().toISOString();
   step("Report written");

@@ -145,8 +145,18 @@ export interface IncidentReport {
   userAgents: string[];
   regions: string[];
   newSinceBaseline: NewIndicators | null;
-  /** Regions LookupEvents was asked, and whether log files were read. */
-  sources: { lookupRegions: string[]; logFiles: number; logPaths: string[]; lookupFailures: LookupFailure[] };
+  /**
+   * Regions LookupEvents was asked, and whether log files were read. `unreadableFiles` and
+   * `undatedRecords` are absent from incidents stored before keywarden reported them.
+   */
+  sources: {
+    lookupRegions: string[];
+    logFiles: number;
+    logPaths: string[];
+    lookupFailures: LookupFailure[];
+    unreadableFiles?: UnreadableFile[];
+    undatedRecords?: UndatedRecord[];
+  };
   steps: InvestigationStep[];
 }
 
@@ -180,11 +190,35 @@ export interface TrailSummary {
   byUserAgent: DimensionCount[];
   byRegion: DimensionCount[];
   byEventName: DimensionCount[];
-  sources: { lookupRegions: string[]; logFiles: number; lookupFailures: LookupFailure[] };
+  sources: {
+    lookupRegions: string[];
+    logFiles: number;
+    lookupFailures: LookupFailure[];
+    unreadableFiles: UnreadableFile[];
+    undatedRecords: UndatedRecord[];
+  };
 }
 
 /** A region whose LookupEvents failed: its events are missing from the result. */
 export interface LookupFailure {
   region: string;
   error: string;
+}
+
+/** A log file keywarden could not read (or some of its lines): its events are missing. */
+export interface UnreadableFile {
+  file: string;
+  /** What is wrong, and where (line and column when the JSON parser says). */
+  error: string;
+  /** "file": nothing of it was read; "lines": the lines named in `error` were skipped, the rest read. */
+  skipped: "file" | "lines";
+}
+
+/** A record of the key whose time cannot be read: counted and named, never dated 1970. */
+export interface UndatedRecord {
+  file: string;
+  eventId: string;
+  eventName: string;
+  /** The time the record gives, as it gives it (null: none). */
+  time: string | null;
 }

@@ -25,6 +25,7 @@ export interface InvestigateFlags {
   account?: string;
   roleName?: string;
   externalId?: string;
+  strict?: boolean;
 }
 
 interface RespondFlags extends InvestigateFlags {
@@ -50,6 +51,10 @@ export function withInvestigateOptions(cmd: CommandUnknownOpts): CommandUnknownO
       "regions to ask LookupEvents (default: every enabled region, from ec2:DescribeRegions)",
     )
     .option("--no-lookup", "skip CloudTrail LookupEvents (only the --logs files)")
+    .option(
+      "--strict",
+      "exit 1 when a --logs file cannot be read or a record of the key has no readable time (default: warn, skip it, read the rest)",
+    )
     .option("--account <id>", "work in this account of the organization, through --role-name")
     .option("--role-name <name>", "the role assumed in --account (default OrganizationAccountAccessRole)")
     .option("--external-id <id>", "the external id the role's trust policy requires");
@@ -197,8 +202,11 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
       ? `keywarden: dry run: nothing changed; ${report.events.length} event(s), ${report.suspicious.length} suspicious, ${report.created.length} created resource(s).\n`
       : `keywarden: incident ${report.incidentId} stored (contained in ${c.secondsToContain ?? "?"} s); ${report.events.length} event(s), ${report.suspicious.length} suspicious, ${report.created.length} created resource(s). See \`keywarden incidents show ${report.incidentId}\`.\n`,
   );
-  // Containment stands either way; exit 1 says the investigation is incomplete.
-  return failed > 0 ? 1 : 0;
+  // Containment stands either way; exit 1 says the investigation is incomplete. Files that could not
+  // be read were named above (respond's warnings); they make it incomplete only with --strict.
+  const skipped =
+    (report.sources.unreadableFiles?.length ?? 0) + (report.sources.undatedRecords?.length ?? 0);
+  return failed > 0 || (flags.strict === true && skipped > 0) ? 1 : 0;
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
@@ -232,8 +240,11 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     `
 Containment happens first and is timed: the key is set Inactive and AWSCompromisedKeyQuarantineV3 is
 attached to its user (keywarden's own deny policy if the account lacks it). Then every event made with
-the key is read (LookupEvents in every enabled region, 2 requests/s per region; --logs files through
-DuckDB), classified, and stored as an incident with a checklist. Without a terminal, --yes is required.
+the key is read (LookupEvents in every enabled region, 2 requests/s per region; --logs files: the
+trail's {"Records":[...]} files, JSON Lines, exports of lookup-events, EventBridge, Firehose, Security
+Lake, Logstash, Datadog and Elastic), classified, and stored as an incident with a checklist. A --logs
+file that cannot be read is named in a warning and skipped (--strict: exit 1). Without a terminal,
+--yes is required.
 
 Examples:
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes

@@ -66,11 +66,18 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
   if (flags.lookup === false && logPaths.length === 0) {
     throw new UsageError("--no-lookup leaves nothing to read", "Pass --logs PATH with --no-lookup.");
   }
-  const [{ collectEvents }, { duckDbLogReader }, { summarizeTrail }, { startProgress }] = await Promise.all([
+  const [
+    { collectEvents, logWarnings },
+    { duckDbLogReader },
+    { summarizeTrail },
+    { startProgress },
+    { redactValue },
+  ] = await Promise.all([
     import("../../response/respond.js"),
     import("../../response/logs.js"),
     import("../../response/analyze.js"),
     import("../progress.js"),
+    import("../../response/redact.js"),
   ]);
   const wiring = flags.lookup === false ? null : await responseWiring(flags, io);
   const progress = startProgress(io, flags.format !== "json", `reading events of ${maskKeyId(accessKeyId)}`);
@@ -92,15 +99,23 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
       lookupRegions: found.lookupRegions,
       logFiles: found.logFiles,
       lookupFailures: found.lookupFailures,
+      unreadableFiles: found.unreadableFiles,
+      undatedRecords: found.undatedRecords,
     });
-    io.stdout.write(renderTrail(summary, flags.format));
+    // A user agent or a file name can carry a secret too: the printed summary gets the same pass.
+    io.stdout.write(renderTrail(redactValue(summary) as TrailSummary, flags.format));
     for (const f of found.lookupFailures) {
       io.stderr.write(
         `keywarden: warning: LookupEvents failed in ${f.region}, its events are missing: ${f.error}\n`,
       );
     }
-    // Some data could not be collected: not a clean answer (as `keys` does).
-    if (found.lookupFailures.length > 0) return 1;
+    const skipped = logWarnings(found);
+    for (const line of skipped) {
+      io.stderr.write(`keywarden: warning: ${redactValue(line) as string}\n`);
+    }
+    // Some data could not be collected: not a clean answer (as `keys` does). Log files that could
+    // not be read are skipped with a warning, and make the answer incomplete only with --strict.
+    if (found.lookupFailures.length > 0 || (flags.strict === true && skipped.length > 0)) return 1;
   } finally {
     progress.stop();
     wiring?.clients.destroy();
@@ -128,7 +143,11 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     "after",
     `
 Reads LookupEvents by AccessKeyId in every enabled region (90 days of management events, paced to
-2 requests/s per region) and, with --logs, the trail's log files through DuckDB. Changes nothing.
+2 requests/s per region) and, with --logs, log files: the trail's {"Records":[...]} files (.json.gz),
+JSON Lines, \`aws cloudtrail lookup-events\` output, EventBridge and CloudWatch Logs payloads
+delivered by Firehose, Security Lake (OCSF) exports, and records forwarded by Logstash, Datadog or
+Elastic. A file that cannot be read is named in a warning and skipped, and the others are read
+(--strict: exit 1). Changes nothing.
 
 Examples:
   keywarden trail AKIAIOSFODNN7EXAMPLE --since 7d
