@@ -28,7 +28,10 @@ const IAM_PERSISTENCE = new Set([
 
 const COMPUTE = new Set([
   "RunInstances",
+  // Stop, change the user data, start: the instance runs the attacker's script as root at boot
+  // (and hands over its role's credentials). Stopping and starting are how that path begins and ends.
   "StartInstances",
+  "StopInstances",
   "CreateFunction",
   "CreateFunction20150331",
   "UpdateFunctionCode",
@@ -112,8 +115,26 @@ const DISCOVERY_EXACT = new Set([
 const IAM_POLICY_WRITE =
   /^(Attach|Put)(User|Group|Role)Policy$|^PutRolePermissionsBoundary$|^PutUserPermissionsBoundary$/;
 
-export function classifyEvent(eventName: string, eventSource = ""): EventCategory {
+/**
+ * ModifyInstanceAttribute that replaces an instance's user data (its boot script): CloudTrail logs
+ * `userData` (its value removed), or `attribute: "userData"` from `aws ec2 modify-instance-attribute
+ * --attribute userData --value ...`.
+ */
+export function changesUserData(
+  eventName: string,
+  requestParameters: Record<string, unknown> | null | undefined,
+): boolean {
+  if (eventName !== "ModifyInstanceAttribute" || !requestParameters) return false;
+  return "userData" in requestParameters || requestParameters.attribute === "userData";
+}
+
+export function classifyEvent(
+  eventName: string,
+  eventSource = "",
+  requestParameters?: Record<string, unknown> | null,
+): EventCategory {
   if (DEFENSE_EVASION.has(eventName)) return "defense-evasion";
+  if (changesUserData(eventName, requestParameters)) return "compute";
   if (IAM_PERSISTENCE.has(eventName) || IAM_POLICY_WRITE.test(eventName)) return "iam-persistence";
   if (NETWORK.has(eventName)) return "network";
   if (COMPUTE.has(eventName)) return "compute";

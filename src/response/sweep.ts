@@ -1,3 +1,4 @@
+import { changesUserData } from "./classify.js";
 import type { CreatedResource, TrailEvent } from "./types.js";
 
 // What the key created or opened, read from its successful events, each with the AWS CLI command
@@ -131,6 +132,32 @@ function fromEvent(e: TrailEvent): CreatedResource[] {
             }),
           ]
         : [];
+    }
+    case "CreateGroup": {
+      const name = group ?? s(obj(res.group).groupName);
+      return name
+        ? [
+            one(e, {
+              type: "iam-group",
+              id: name,
+              removeCommand: `aws iam delete-group --group-name ${q(name)}  # after removing its users (remove-user-from-group) and policies (detach-group-policy, delete-group-policy)`,
+            }),
+          ]
+        : [];
+    }
+    case "ModifyInstanceAttribute": {
+      const id = s(req.instanceId);
+      if (!id || !changesUserData(e.eventName, e.requestParameters)) return [];
+      // The old script is gone from the instance (CloudTrail does not log it either): review the
+      // new one, put back the known-good one while the instance is stopped.
+      return [
+        one(e, {
+          type: "ec2-instance-user-data",
+          id,
+          region: e.region,
+          removeCommand: `aws ec2 describe-instance-attribute --region ${q(e.region)} --instance-id ${q(id)} --attribute userData  # review the boot script set at ${e.eventTime}; stop the instance and restore the known-good one with aws ec2 modify-instance-attribute --attribute userData`,
+        }),
+      ];
     }
     case "AddUserToGroup":
       return user && group
