@@ -17,7 +17,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { service, type SdkClient } from "../src/aws/clients.js";
 import { envSuffix, servicesKey } from "../src/aws/endpoints.js";
-import { CLOUDTRAIL, EC2 } from "../src/aws/regional.js";
+import { lookupPort } from "../src/aws/cloudtrail.js";
+import { CLOUDTRAIL, EC2, regionalClients } from "../src/aws/regional.js";
 import { openSession, type AwsSession, type AwsTarget } from "../src/aws/session.js";
 import { SNS } from "../src/aws/sns.js";
 import { CredentialsError, UsageError } from "../src/domain/errors.js";
@@ -368,6 +369,31 @@ describe("bad endpoint configuration is a one-line error", () => {
     await expect(open(await awsFiles(LAB), { endpointUrl: "ftp://x" })).rejects.toThrow(
       '"ftp://x" from --endpoint-url is not a valid endpoint URL',
     );
+  });
+});
+
+describe("messages name the endpoint of the service that failed", () => {
+  it("CloudTrail unreachable at its own endpoint: the error names that one, not IAM's", async () => {
+    const good = await recorder();
+    const dead = await deadUrl();
+    const s = await open({
+      ...(await awsFiles(LAB)),
+      AWS_ENDPOINT_URL: good.url,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: dead,
+    });
+    const clients = regionalClients(s);
+    const port = lookupPort(s, clients, {
+      pacing: { intervalMs: 0, now: () => 0, sleep: () => Promise.resolve() },
+    });
+    const err = await port.lookup(REGION, "AKIAIOSFODNN7EXAMPLE", {}).then(
+      () => null,
+      (e: unknown) => e as Error,
+    );
+    clients.destroy();
+    expect(err?.message).toContain(`LookupEvents failed: could not reach AWS at ${dead}`);
+    expect(s.endpointUrl).toBe(good.url);
+    expect(await port.regions()).toEqual(expect.arrayContaining([REGION]));
+    expect(good.seen).toEqual(["ec2"]);
   });
 });
 

@@ -152,18 +152,41 @@ export function mapAwsError(err: unknown, site: CallSite): KeywardenError {
   );
 }
 
-/** Where a session's call goes, for error messages: `callSite(session, "ListAccessKeys")`. */
+/** The SDK serviceId of an IAM action prefix (the services keywarden calls). */
+const SERVICE_IDS: Record<string, string> = {
+  iam: "IAM",
+  sts: "STS",
+  secretsmanager: "Secrets Manager",
+  ssm: "SSM",
+  sns: "SNS",
+  organizations: "Organizations",
+  cloudtrail: "CloudTrail",
+  ec2: "EC2",
+};
+
+/**
+ * Where a session's call goes, for error messages: `callSite(session, "ListAccessKeys")`. The
+ * endpoint is that service's own (each service may have its own, see endpoints.ts).
+ */
 export function callSite(
-  session: { endpointUrl: string | null; profile: string | null },
+  session: {
+    endpointUrl: string | null;
+    profile: string | null;
+    endpointFor?: (serviceId: string) => { url: string } | null;
+  },
   operation: string,
   service = "iam",
 ): CallSite {
-  return {
-    operation,
-    permission: `${service}:${operation}`,
-    endpoint: session.endpointUrl,
-    profile: session.profile,
-  };
+  const serviceId = SERVICE_IDS[service];
+  let endpoint = session.endpointUrl;
+  if (serviceId !== undefined && session.endpointFor) {
+    try {
+      endpoint = session.endpointFor(serviceId)?.url ?? null;
+    } catch {
+      // A bad endpoint setting surfaces as its own error when the client is made.
+    }
+  }
+  return { operation, permission: `${service}:${operation}`, endpoint, profile: session.profile };
 }
 
 /** Runs one SDK call and maps any failure. */
