@@ -1,4 +1,5 @@
 import { unlink } from "node:fs/promises";
+import { join } from "node:path";
 import { writeFileAtomic } from "../credentials/file.js";
 import { EnvironmentError } from "../domain/errors.js";
 import { readDotenv, removeDotenv, setDotenv } from "./dotenv.js";
@@ -105,6 +106,8 @@ export function dotenvTarget(spec: string, file: string, backupDir: string): Tar
       await writeFileAtomic(file, out);
       return `${spec}: holds its previous ${id === null ? "contents" : "key"} again`;
     },
-    discard: (backup) => discardBackup(backup.backup),
+    // By its own name, not the job's record: a crash between backup() and saving the record
+    // leaves a file that the record does not name.
+    discard: () => discardBackup(join(backupDir, backupName("dotenv", file))),
   };
 }

@@ -1,6 +1,6 @@
 import { maskKeyId } from "../domain/key-id.js";
 import { isFinished, type RotationJob, type Store } from "../store/types.js";
-import type { IamRotationPort, KeyCredentials, RotationKey, Target } from "./ports.js";
+import type { IamRotationPort, KeyCredentials, KeyLastUse, RotationKey, Target } from "./ports.js";
 import { RotationError } from "./errors.js";
 import { holdUserLock, releaseUserLock, type UserLockDeps } from "./user-lock.js";
 
@@ -210,10 +210,7 @@ export class RotationEngine {
   /** A finished job gives back the user's lock and forgets its backups (again, after a crash). */
   private async cleanUp(state: RunState): Promise<void> {
     const backups = (state.job.data.backups ?? {}) as Record<string, Record<string, unknown>>;
-    for (const t of this.deps.targets(state.job)) {
-      const b = backups[t.spec];
-      if (b) await t.discard(b);
-    }
+    for (const t of this.deps.targets(state.job)) await t.discard(backups[t.spec] ?? {});
     try {
       await releaseUserLock(
         this.lockDeps(this.iamFor(state)),
@@ -367,7 +364,25 @@ export class RotationEngine {
 
     // 7. Create the key and record its id at once (never its secret). Between the two, a crash
     //    leaves a key of uncertain origin (step 1 above).
-    const created = await iam.createAccessKey(userName);
+    let created: Awaited<ReturnType<IamRotationPort["createAccessKey"]>>;
+    try {
+      created = await iam.createAccessKey(userName);
+    } catch (e) {
+      // A definite refusal (the two-key limit reached by a person meanwhile, access denied) made
+      // no key: say so, so that a later look does not take a person's key for one of ours. A
+      // timeout or a 5xx may have made one: the marker stays and step 1 decides.
+      if (!(e as { retryable?: boolean }).retryable) {
+        await this.save(
+          state,
+          { state: "failed", data: { ...state.job.data, creating: null } },
+          "create-refused",
+          {
+            reason: (e as Error).message,
+          },
+        );
+      }
+      throw e;
+    }
     this.hit("after-create");
     await this.save(state, { newAccessKeyId: created.accessKeyId }, "created-key", {
       accessKeyId: created.accessKeyId,
@@ -457,8 +472,7 @@ export class RotationEngine {
       }
     }
     await this.checkTargetsHold(state, targets, newId);
-    const iam = this.iamFor(state);
-    const lastUse = await iam.getAccessKeyLastUsed(job.oldAccessKeyId);
+    const lastUse = await this.lastUse(this.iamFor(state), job.oldAccessKeyId);
     const opts = optionsOf(job);
     const nextAt = new Date(this.deps.now().getTime() + opts.observeMs).toISOString();
     await this.save(
@@ -497,6 +511,18 @@ export class RotationEngine {
     }
   }
 
+  /** The old key's last use; none once a person has deleted the key (the steps after cope with that). */
+  private async lastUse(iam: IamRotationPort, accessKeyId: string): Promise<KeyLastUse> {
+    try {
+      return await iam.getAccessKeyLastUsed(accessKeyId);
+    } catch (e) {
+      const name = (e as { cause?: { name?: string } }).cause?.name;
+      if (name === "NoSuchEntityException" || name === "NoSuchEntity")
+        return { at: null, service: null, region: null };
+      throw e;
+    }
+  }
+
   private async signInWithRetry(creds: KeyCredentials): Promise<string> {
     const attempts = this.deps.verifyAttempts ?? DEFAULT_VERIFY_ATTEMPTS;
     let delay = 1_000;
@@ -526,7 +552,7 @@ export class RotationEngine {
     const { job } = state;
     const opts = optionsOf(job);
     if (opts.mode === "admin" && opts.observeMs > 0) {
-      const lu = await this.deps.iam.getAccessKeyLastUsed(job.oldAccessKeyId);
+      const lu = await this.lastUse(this.deps.iam, job.oldAccessKeyId);
       // "Still used" means used since the last look (or since the new key was delivered): the
       // old key's last use must stop advancing before it is deactivated.
       const since = job.data.lastLookAt ?? job.data.deliveredAt;
@@ -646,7 +672,8 @@ export class RotationEngine {
   async startRollback(job: RotationJob): Promise<RotationJob> {
     const fresh = (await this.deps.store.getJob(job.id)) ?? job;
     if (fresh.state === "done" || fresh.step === "done") {
-      if (fresh.state === "rolled-back") return fresh;
+      const ended = await this.advance(fresh); // a crash after the end may have left clean-up undone
+      if (ended.state === "rolled-back") return ended;
       throw new RotationError(
         "ROLLBACK_TOO_LATE",
         `rotation ${fresh.id} is done: the old key was deleted and cannot come back`,
@@ -706,10 +733,13 @@ export class RotationEngine {
     iam = this.iamFor(state, await this.oldKeyFromTargets(state));
     if (ownId && keys.some((k) => k.accessKeyId === ownId)) await iam.deleteAccessKey(job.userName, ownId);
     const left = strangers(job, keys).map((k) => k.accessKeyId);
+    // Keys that appeared while the job was creating its own, with its id unsaved: maybe ours.
+    const uncertain = job.data.creating ? left : [];
     await this.save(state, { step: "done", state: "rolled-back", nextAt: null }, "rolled-back", {
       reactivated: old ? job.oldAccessKeyId : null,
       deletedNewKeys: ownId ? [ownId] : [],
       leftAlone: left,
+      uncertainKeys: uncertain,
       targets: lines,
     });
     this.deps.log(
@@ -717,10 +747,13 @@ export class RotationEngine {
         ? `Rolled back ${job.id}: the old key ${maskKeyId(job.oldAccessKeyId)} is active${ownId ? " and the new key is deleted" : ""}.`
         : `Closed ${job.id}: its old key was deleted by someone else and it never made a key.`,
     );
-    if (left.length > 0)
+    for (const k of uncertain)
       this.deps.log(
-        `Left alone: ${left.map(maskKeyId).join(", ")} (not made by this job, as far as keywarden can prove).`,
+        `Left alone: key ${k} appeared while this job was creating its key, and keywarden cannot prove it made it. If nobody else made it, its secret is lost: \`aws iam delete-access-key --user-name ${job.userName} --access-key-id ${k}\`.`,
       );
+    const others = left.filter((k) => !uncertain.includes(k));
+    if (others.length > 0)
+      this.deps.log(`Left alone: ${others.map(maskKeyId).join(", ")} (not made by this job).`);
   }
 }
 

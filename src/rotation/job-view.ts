@@ -14,6 +14,8 @@ export function jobView(job: RotationJob): Record<string, unknown> {
     targets: job.targets.map((t) =>
       t.kind === "stdout" ? "stdout" : `${t.kind}:${t.ref}${t.file ? `@${t.file}` : ""}`,
     ),
+    // The step a rolled-back (or rolling-back) job had reached: the dashboard draws those undone.
+    rollbackFrom: typeof job.data.rollbackFrom === "string" ? job.data.rollbackFrom : null,
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
   };

@@ -66,7 +66,7 @@ export interface Target {
    * and stays. Returns what it did, in one line.
    */
   restore(backup: Record<string, unknown>, ourKeyId: string | null): Promise<string>;
-  /** Forgets the backup once the job has ended (removes the local file). */
+  /** Forgets the backup once the job has ended (removes the local file, recorded or not). */
   discard(backup: Record<string, unknown>): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { readFile, unlink } from "node:fs/promises";
+import { join } from "node:path";
 import { writeFileAtomic } from "../credentials/file.js";
 import { EnvironmentError } from "../domain/errors.js";
 import { getProfile, parseIni, profileSections, removeKey, serialize, setValue } from "../credentials/ini.js";
@@ -139,7 +140,9 @@ export function profileTarget(spec: string, file: string, profile: string, backu
         ? `${spec}: [${profile}] holds its previous key again`
         : `${spec}: removed [${profile}] (it did not exist before)`;
     },
-    discard: (backup) => discardBackup(backup.backup),
+    // By its own name, not the job's record: a crash between backup() and saving the record
+    // leaves a file that the record does not name.
+    discard: () => discardBackup(join(backupDir, backupName("profile", `${file}#${profile}`))),
   };
 }
 

@@ -209,6 +209,9 @@ it("walks the dashboard: token, findings, a key, a rotation started and advanced
   await page.locator("dialog[open] button[data-confirm]").click();
   await expect.poll(() => page.getByTestId("next-step").textContent()).toMatch(/^Rolled back/);
   expect(await page.getByRole("button", { name: "Advance" }).count()).toBe(0);
+  // Undone, not green: the steps the job had passed are drawn as rolled back.
+  expect(await page.locator(".progress li.done").count()).toBe(0);
+  expect(await page.locator(".progress li.undone").count()).toBeGreaterThan(0);
   await shot("09b-rotation-rolled-back");
 
   // Incidents and scan results, from the store.

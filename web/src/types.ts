@@ -43,6 +43,8 @@ export interface Job {
   state: "running" | "waiting" | "done" | "failed" | "rolled-back";
   nextAt: string | null;
   targets: string[];
+  /** The step a rolled-back job had reached when the rollback started. */
+  rollbackFrom: string | null;
   createdAt: string;
   updatedAt: string;
 }

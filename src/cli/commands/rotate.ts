@@ -181,6 +181,9 @@ async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Pr
   const soakMs = flags.deleteNow
     ? 0
     : parseDuration("--soak", flags.soak ?? (self ? SELF_DEFAULT_SOAK : ADMIN_DEFAULT));
+  // Another store's job on this user is the first thing to know (its new key would otherwise
+  // look like the user's second key).
+  await checkUserLock(iamRotationPort(session), userName, self, store);
   const input = await planRotation(iamRotationPort(session), {
     mode: self ? "self" : "admin",
     accountId: me.account,
@@ -193,10 +196,9 @@ async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Pr
     aws: wiring.awsOptionsOf(flags, session.region, role),
   });
   // Everything that can be checked before a key exists is checked now, on a dry run too: every
-  // target parses, can be written and reads back; nobody else (another store) rotates the user.
+  // target parses, can be written and reads back.
   const planTargets = wiring.makeTargets(session, io, { id: "dry-run", userName, targets: input.targets });
   for (const t of planTargets) await t.preflight();
-  await checkUserLock(iamRotationPort(session), userName, self, store);
   if (flags.dryRun) {
     io.stdout.write(`${describePlan(input, planTargets).join("\n")}\nNothing was changed (--dry-run).\n`);
     return 0;

@@ -10,12 +10,21 @@ const STEPS = ["create", "verify", "observe", "deactivate", "soak", "delete", "d
 function Progress({ job }: { job: Job }) {
   const finished = job.state === "done";
   const rolledBack = job.state === "rolled-back" || job.step === "rollback";
-  const current = STEPS.indexOf(job.step);
+  // A rolled-back job's steps are undone, not green: draw those it had passed as undone.
+  const current = STEPS.indexOf(rolledBack ? (job.rollbackFrom ?? "create") : job.step);
   return (
     <div class="progress-wrap">
       <ol class="progress" aria-label="Rotation steps">
         {STEPS.map((s, i) => {
-          const cls = finished || i < current ? "done" : i === current && !rolledBack ? "current" : "todo";
+          const cls = rolledBack
+            ? i < current
+              ? "undone"
+              : "todo"
+            : finished || i < current
+              ? "done"
+              : i === current
+                ? "current"
+                : "todo";
           return (
             <li key={s} class={`${cls}${cls === "current" && job.state === "failed" ? " failed" : ""}`}>
               <span class="dot" />
@@ -27,7 +36,7 @@ function Progress({ job }: { job: Job }) {
       <p class="next" data-testid="next-step">
         {rolledBack
           ? job.state === "rolled-back"
-            ? "Rolled back: the old key is active again and every target holds it."
+            ? `Rolled back from ${job.rollbackFrom ?? "an earlier step"}: the old key is active again and the new key is deleted; the history says what became of each target.`
             : "Rolling back."
           : finished
             ? "Done: the old key is deleted."
