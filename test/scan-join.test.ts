@@ -83,7 +83,9 @@ describe("scan joined to owners (emulator)", () => {
     expect(id?.owner?.userName).toBe("alice");
     expect(id?.owner?.userArn).toBe(`arn:aws:iam::${ACCOUNT_ID}:user/alice`);
     expect(id?.accountId).toBe(ACCOUNT_ID);
-    expect(id?.severity).toBe("high");
+    // Found with its secret: a leaked pair, as severe as the secret of an active key.
+    expect(id?.severity).toBe("critical");
+    expect(id?.advice).toMatch(/^Leaked with its secret access key \(line 2\)/);
     const secret = report.findings.find((f) => f.kind === "secret-access-key");
     expect(secret?.severity).toBe("critical");
     expect(secret?.owner?.userName).toBe("alice");

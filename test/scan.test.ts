@@ -90,9 +90,12 @@ describe("keywarden scan (CLI)", () => {
       "secret-access-key config/prod.ini:3",
     ]);
     const secret = report.findings.find((f) => f.kind === "secret-access-key");
-    expect(secret?.accessKeyId).toBe(`AKIA${"*".repeat(12)}${KEY.slice(-4)}`);
+    // The whole id: JSON is where the user (or a script) takes it from to act on the key.
+    expect(secret?.accessKeyId).toBe(KEY);
     expect(secret?.accountId).toBe("123456789012");
     expect(secret?.severity).toBe("high");
+    expect(secret?.advice).toContain(`\`keywarden respond ${KEY}\``);
+    expect(secret?.advice).not.toMatch(/whole id/);
     expect(secret?.keyStatus).toBe("Unknown");
     expect(secret?.fingerprint).toMatch(/^[0-9a-f]{32}$/);
     expect(report.findings.find((f) => f.path === "src/other.ts")?.accessKeyId).toBe(KEY2);
@@ -138,8 +141,17 @@ describe("keywarden scan (CLI)", () => {
     expect(md.stdout).toContain("`config/prod.ini:3:");
     const table = await scan(["--format", "table", "--offline", "--no-store"]);
     expect(table.stdout).toMatch(/HIGH\s+AWS secret access key\s+config\/prod\.ini:3/);
-    expect(table.stdout).not.toContain(KEY); // masked in the table
-    for (const out of [md.stdout, table.stdout]) expect(out).not.toContain(SECRET);
+    // The table masks the key everywhere but in the command to run (as audit's remediation does).
+    const masked = `AKIA${"*".repeat(12)}${KEY.slice(-4)}`;
+    expect(table.stdout).toContain(`key ${masked}`);
+    expect(table.stdout.split(KEY).length - 1).toBe(
+      table.stdout.split(`\`keywarden respond ${KEY}\``).length - 1,
+    );
+    expect(table.stdout).not.toContain(`key ${KEY}`);
+    const shown = await scan(["--format", "table", "--offline", "--no-store", "--show-ids"]);
+    expect(shown.stdout).toContain(`key ${KEY}`);
+    expect(md.stdout).toContain(`| \`${masked}\` |`);
+    for (const out of [md.stdout, table.stdout, shown.stdout]) expect(out).not.toContain(SECRET);
   });
 
   it("--fail-on sets the exit code", async () => {
@@ -167,14 +179,26 @@ describe("keywarden scan (CLI)", () => {
       });
     let r = JSON.parse((await run([])).stdout) as JsonReport;
     expect(r.findings.map((f) => f.path).sort()).toEqual(["d.js", "vendor/c.js"]);
+    // The two allow markers are counted, not silently dropped.
+    expect(r.stats.suppressed).toBe(2);
     const dFp = r.findings.find((f) => f.path === "d.js")?.fingerprint ?? "";
     await writeFile(join(dir, ".keywardenignore"), `vendor/\n${dFp}  # accepted: d.js\n`);
     const quiet = await run([]);
     r = JSON.parse(quiet.stdout) as JsonReport;
     expect(r.findings).toEqual([]);
-    expect(r.stats.suppressed).toBe(2);
+    expect(r.stats.suppressed).toBe(4);
     expect(quiet.code).toBe(0);
     expect((await run(["--no-ignore-file"])).code).toBe(1);
+    // --show-suppressed lists each accepted finding with what accepted it.
+    const listed = JSON.parse((await run(["--show-suppressed"])).stdout) as JsonReport & {
+      suppressed: { path: string; suppressedBy: string }[];
+    };
+    expect(listed.suppressed.map((f) => `${f.path} ${f.suppressedBy}`).sort()).toEqual([
+      "a.py keywarden:allow",
+      "b.py keywarden:allow",
+      "d.js .keywardenignore",
+      "vendor/c.js .keywardenignore",
+    ]);
 
     // A baseline: the report of today; tomorrow only new findings count.
     await rm(join(dir, ".keywardenignore"));
@@ -184,7 +208,7 @@ describe("keywarden scan (CLI)", () => {
     const after = await run(["--baseline", join(tmp, "baseline.json")]);
     r = JSON.parse(after.stdout) as JsonReport;
     expect(r.findings.map((f) => f.path)).toEqual(["e.js"]);
-    expect(r.stats.suppressed).toBe(2);
+    expect(r.stats.suppressed).toBe(4);
   });
 
   it("stores the result as a scan-result record unless --no-store", async () => {

@@ -55,12 +55,36 @@ describe("detect", () => {
     expect(detect(text)).toEqual([]);
   });
 
-  it("keywarden:allow on the line or the line above suppresses", () => {
+  it("keywarden:allow on the line, or alone on the line above, marks the finding as allowed", () => {
     const a = idOf("AKIA");
     const b = idOf("AKIA");
     const c = idOf("AKIA");
     const found = detect(`k = "${a}" # keywarden:allow\n# keywarden:allow\nk = "${b}"\nk = "${c}"\n`);
-    expect(found.map((f) => f.value)).toEqual([c]);
+    expect(found.map((f) => [f.value, f.allowedBy ?? null])).toEqual([
+      [a, "keywarden:allow"],
+      [b, "keywarden:allow"],
+      [c, null],
+    ]);
+  });
+
+  it("a trailing marker covers its own line only, not a different key on the next", () => {
+    const a = idOf("AKIA");
+    const b = idOf("AKIA");
+    for (const marker of ["# keywarden:allow", "// gitleaks:allow", "# pragma: allowlist secret"]) {
+      const found = detect(`k1 = "${a}"  ${marker}\nk2 = "${b}"\n`);
+      expect(found.map((f) => [f.value, f.allowedBy ?? null])).toEqual([
+        [a, marker.replace(/^\S+ /, "")],
+        [b, null],
+      ]);
+    }
+    // The next-line forms count only when written alone on their line.
+    const next = detect(
+      `# pragma: allowlist nextline secret\nk = "${a}"\nx = 1 # pragma: allowlist nextline secret\nk = "${b}"\n`,
+    );
+    expect(next.map((f) => [f.value, f.allowedBy ?? null])).toEqual([
+      [a, "pragma: allowlist nextline secret"],
+      [b, null],
+    ]);
   });
 
   it("joins a key id split across literals and reports it at the first fragment", () => {

@@ -1,9 +1,14 @@
 // The detector: AWS credentials in one file's text. Pure; the text is the file's bytes decoded as
 // latin1, so an index is a byte offset and a column is a byte column (what git and editors on
 // ASCII lines agree on).
+import { allowedBy, hasMarkers } from "./markers.js";
+import { Lines, pairOf, type KeyAt } from "./pairing.js";
 import {
+  GIT_SECRETS_NAME_RE,
   KEY_ID_RE,
   NAME_LOOKBACK,
+  SESSION_LABEL_AT_RE,
+  VALUE_AFTER_NAME_RE,
   SECRET_AT_RE,
   SECRET_NEEDLES,
   SECRET_RUN_RE,
@@ -14,9 +19,12 @@ import {
   isBase64Char,
   isCredentialKeyId,
   isExampleKeyId,
+  isNameChar,
+  isOpaqueSessionToken,
   isPlaceholderKeyId,
   isPlausibleSecret,
   isPlausibleSessionToken,
+  isSecretLikeValue,
 } from "./patterns.js";
 import type { FindingKind } from "./types.js";
 
@@ -24,17 +32,23 @@ export interface RawFinding {
   kind: FindingKind;
   /** The matched text: the key id, the secret or the token. Never printed; masked by callers. */
   value: string;
-  /** The key id the secret or token sits next to (unmasked), when there is one. */
+  /** The key id the secret or token belongs to (unmasked), when there is one. */
   keyId: string | null;
   line: number;
   column: number;
+  /** Secrets and tokens: how sure the pairing with keyId is; null when no key id is near. */
+  pairing?: "sure" | "unsure" | null;
+  /** Secrets and tokens without a key id of their own: the nearest one, in another structure. */
+  near?: { id: string; line: number } | null;
+  /** Key ids: the line of the secret found with this id (a leaked credential pair). */
+  pairedLine?: number;
+  /** The allow marker that accepts this finding, when one does (it is then suppressed, not dropped). */
+  allowedBy?: string;
 }
 
-/** Secrets within this many characters of a key id are its pair (same line in CSV, next lines in INI). */
+/** Unnamed 40-character runs this close to a key id are candidate secrets (CSV rows, INI pairs). */
 const PAIR_BEFORE = 200;
 const PAIR_AFTER = 300;
-/** A token is paired with the nearest temporary key id this close. */
-const TOKEN_PAIR = 3000;
 
 /**
  * "AKIA" + "ABCD...", 'AKIA' 'ABCD', ["AKIA", "ABCD..."], PHP's "AKIA"."ABCD": fragments of one
@@ -42,13 +56,14 @@ const TOKEN_PAIR = 3000;
  */
 const JOIN_RE = /(["'])[ \t]*(?:[+.,][ \t]*)?(?:\r?\n[ \t]*)?(?:[+.,][ \t]*)?\1/y;
 
-const ALLOW = "keywarden:allow";
-
 interface Hit {
   kind: FindingKind;
   value: string;
   keyId: string | null;
   index: number;
+  pairing?: "sure" | "unsure" | null;
+  near?: { id: string; line: number } | null;
+  pairedIndex?: number;
 }
 
 /**
@@ -132,19 +147,21 @@ function keyIdHits(text: string): Hit[] {
 
 function detectHits(text: string): Hit[] {
   const hits = keyIdHits(text);
-  const keyIds = hits.map((h) => ({ id: h.value, index: h.index }));
+  const keyIds: KeyAt[] = hits.map((h) => ({ id: h.value, index: h.index }));
+  const secrets: Hit[] = [];
   const secretAt = new Set<number>();
-  const addSecret = (value: string, index: number, keyId: string | null) => {
-    if (secretAt.has(index) || !isPlausibleSecret(value)) return;
+  const addSecret = (value: string, index: number, plausible: (s: string) => boolean) => {
+    if (secretAt.has(index) || !plausible(value)) return;
     secretAt.add(index);
-    hits.push({ kind: "secret-access-key", value, keyId, index });
+    secrets.push({ kind: "secret-access-key", value, keyId: null, index });
   };
+  // Unnamed 40-character runs count only near a key id (which one they belong to comes later).
   for (const k of keyIds) {
     if (!isCredentialKeyId(k.id)) continue;
     const from = Math.max(0, k.index - PAIR_BEFORE);
     const window = text.slice(from, k.index + 20 + PAIR_AFTER);
     SECRET_RUN_RE.lastIndex = 0;
-    for (const m of window.matchAll(SECRET_RUN_RE)) addSecret(m[0], from + m.index, k.id);
+    for (const m of window.matchAll(SECRET_RUN_RE)) addSecret(m[0], from + m.index, isPlausibleSecret);
   }
   // One search for all the names' needles, then split by family.
   const named = positions(text, NEEDLES);
@@ -156,42 +173,98 @@ function detectHits(text: string): Hit[] {
     // "secret_key", "SecretAccessKey"... a bare "secret" is anybody's.
     if (!m || m[1] === undefined) continue;
     const value = m[2] ?? "";
-    const index = m.index + m[0].length - value.length;
-    addSecret(value, index, nearestKeyId(keyIds, index, PAIR_BEFORE + PAIR_AFTER, false));
+    addSecret(value, m.index + m[0].length - value.length, isPlausibleSecret);
   }
+  for (const g of gitSecretsNamed(text, secretNames)) addSecret(g.value, g.index, isSecretLikeValue);
+
+  const tokens: Hit[] = [];
   const tokenAt = new Set<number>();
-  const addToken = (value: string, index: number) => {
-    if (tokenAt.has(index) || !isPlausibleSessionToken(value)) return;
+  const addToken = (value: string, index: number, plausible: (s: string) => boolean) => {
+    if (tokenAt.has(index) || !plausible(value)) return;
     tokenAt.add(index);
-    hits.push({ kind: "session-token", value, keyId: nearestKeyId(keyIds, index, TOKEN_PAIR, true), index });
+    tokens.push({ kind: "session-token", value, keyId: null, index });
   };
   for (const start of nameStarts(text, tokenNames, ["session", "security"])) {
     TOKEN_AT_RE.lastIndex = start;
     const m = TOKEN_AT_RE.exec(text);
-    if (m) addToken(m[1] ?? "", m.index + m[0].length - (m[1] ?? "").length);
+    if (m) addToken(m[1] ?? "", m.index + m[0].length - (m[1] ?? "").length, isPlausibleSessionToken);
+  }
+  for (const p of positions(text, SESSION_LABELS)) {
+    if (p > 0 && isNameChar(text.charCodeAt(p - 1)) && text.charCodeAt(p - 1) !== 95) continue;
+    SESSION_LABEL_AT_RE.lastIndex = p;
+    const m = SESSION_LABEL_AT_RE.exec(text);
+    if (m) addToken(m[1] ?? "", m.index + m[0].length - (m[1] ?? "").length, isOpaqueSessionToken);
   }
   for (const p of positions(text, TOKEN_PREFIXES)) {
     if (p > 0 && isBase64Char(text.charCodeAt(p - 1))) continue;
     TOKEN_BODY_RE.lastIndex = p;
     const m = TOKEN_BODY_RE.exec(text);
-    if (m) addToken(m[0], p);
+    if (m) addToken(m[0], p, isPlausibleSessionToken);
   }
-  return hits;
+  if (secrets.length + tokens.length > 0) pair(text, hits, keyIds, secrets, tokens);
+  return [...hits, ...secrets, ...tokens];
 }
 
-function nearestKeyId(
-  keyIds: { id: string; index: number }[],
-  index: number,
-  within: number,
-  temporaryOnly: boolean,
-): string | null {
-  let best: { id: string; d: number } | null = null;
-  for (const k of keyIds) {
-    if (temporaryOnly ? !k.id.startsWith("ASIA") : !isCredentialKeyId(k.id)) continue;
-    const d = Math.abs(k.index - index);
-    if (d <= within && (best === null || d < best.d)) best = { id: k.id, d };
+/** Bare `session` labels (TruffleHog's `session: ...`); 7 characters, so indexOf skips ahead fast. */
+const SESSION_LABELS = ["session", "Session"] as const;
+
+/**
+ * Values under git-secrets' optional-prefix names (`aws_key`, `access_key`, `SecretKey`, `KEY`):
+ * the needles already found ("_key", "Key"...) plus "key"/"KEY" standing alone, widened to the
+ * whole identifier, which must be one of those names.
+ */
+function gitSecretsNamed(text: string, needles: number[]): { value: string; index: number }[] {
+  const out: { value: string; index: number }[] = [];
+  const ends = new Set<number>();
+  for (const p of needles) {
+    // "_key" / "-key" / "Key" / "_KEY": the name ends 4 or 3 characters on.
+    const len = text.charCodeAt(p) === 75 ? 3 : 4;
+    ends.add(p + len);
   }
-  return best?.id ?? null;
+  for (const n of ["key", "KEY"]) {
+    for (let i = text.indexOf(n); i >= 0; i = text.indexOf(n, i + 3)) {
+      if (i > 0 && isNameChar(text.charCodeAt(i - 1))) continue;
+      ends.add(i + 3);
+    }
+  }
+  for (const end of ends) {
+    if (end < text.length && isNameChar(text.charCodeAt(end))) continue;
+    let start = end;
+    while (start > 0 && end - start < 24 && isNameChar(text.charCodeAt(start - 1))) start--;
+    if (!GIT_SECRETS_NAME_RE.test(text.slice(start, end))) continue;
+    VALUE_AFTER_NAME_RE.lastIndex = end;
+    const m = VALUE_AFTER_NAME_RE.exec(text);
+    const value = m?.[1];
+    if (m && value) out.push({ value, index: m.index + m[0].length - value.length });
+  }
+  return out;
+}
+
+/**
+ * Ties each secret to the nearest credential key id in its structure and each token to the
+ * nearest temporary (ASIA) one; marks the key ids found with their secret.
+ */
+function pair(text: string, ids: Hit[], keyIds: KeyAt[], secrets: Hit[], tokens: Hit[]): void {
+  const lines = new Lines(text);
+  const credentials = keyIds.filter((k) => isCredentialKeyId(k.id));
+  const temporary = keyIds.filter((k) => k.id.startsWith("ASIA"));
+  const pairedAt = new Map<string, number>();
+  for (const [list, keys] of [
+    [secrets, credentials],
+    [tokens, temporary],
+  ] as const) {
+    for (const h of list) {
+      const p = pairOf(lines, h.index, keys);
+      h.keyId = p.keyId;
+      h.pairing = p.confidence;
+      h.near = p.near;
+      if (list === secrets && p.keyId !== null && !pairedAt.has(p.keyId)) pairedAt.set(p.keyId, h.index);
+    }
+  }
+  for (const h of ids) {
+    const at = pairedAt.get(h.value);
+    if (at !== undefined) h.pairedIndex = at;
+  }
 }
 
 function joinFragments(
@@ -229,10 +302,15 @@ function joinFragments(
   return { joined, toOriginal };
 }
 
-/** Line and column of each hit; hits on a line (or under a line) saying keywarden:allow are dropped. */
+/**
+ * Line and column of each hit, the line of each key id's paired secret, and the allow marker
+ * (if any) that accepts it: such hits are kept, marked, for the caller to count as suppressed.
+ */
 function locate(text: string, hits: Hit[]): RawFinding[] {
   hits.sort((a, b) => a.index - b.index);
+  const markers = hasMarkers(text);
   const out: RawFinding[] = [];
+  const lineAt = new Map<number, number>();
   let line = 1;
   let lineStart = 0;
   let prevLineStart = -1;
@@ -249,11 +327,30 @@ function locate(text: string, hits: Hit[]): RawFinding[] {
       lineStart = nl + 1;
       pos = nl + 1;
     }
-    const lineEnd = text.indexOf("\n", h.index);
-    const here = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd);
-    const above = prevLineStart >= 0 ? text.slice(prevLineStart, lineStart) : "";
-    if (here.includes(ALLOW) || above.includes(ALLOW)) continue;
-    out.push({ kind: h.kind, value: h.value, keyId: h.keyId, line, column: h.index - lineStart + 1 });
+    lineAt.set(h.index, line);
+    const f: RawFinding = {
+      kind: h.kind,
+      value: h.value,
+      keyId: h.keyId,
+      line,
+      column: h.index - lineStart + 1,
+    };
+    if (h.kind !== "access-key-id") {
+      f.pairing = h.pairing ?? null;
+      if (h.near) f.near = h.near;
+    }
+    if (markers) {
+      const lineEnd = text.indexOf("\n", h.index);
+      const here = text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd);
+      const above = prevLineStart >= 0 ? text.slice(prevLineStart, lineStart - 1) : "";
+      const by = allowedBy(here, above);
+      if (by !== null) f.allowedBy = by;
+    }
+    out.push(f);
   }
+  hits.forEach((h, i) => {
+    const f = out[i];
+    if (h.pairedIndex !== undefined && f) f.pairedLine = lineAt.get(h.pairedIndex) ?? f.line;
+  });
   return out;
 }

@@ -1,59 +1,62 @@
 // Scanning one file of the working tree: the part worker threads run. Symlinks are never followed
 // (a link pointing out of the tree cannot leak a scan outside it), files over the size limit and
-// real binaries are skipped.
+// real binaries are skipped; archives are opened (archive.ts) unless archiveDepth is 0.
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
-import { detect } from "./detect.js";
+import { archiveKind, archiveLimits, scanArchive } from "./archive.js";
+import { hasBinaryExtension, isBinary, scanBuffer } from "./content.js";
 import type { Located } from "./types.js";
+
+export { hasBinaryExtension, isBinary, scanBuffer } from "./content.js";
 
 export interface FileBatchResult {
   findings: Located[];
   files: number;
   bytes: number;
   skipped: { binary: number; large: number; symlinks: number };
+  archives: number;
+  warnings: string[];
 }
 
-/** Extensions whose content is compressed or encoded: nothing readable survives in them. */
-const BINARY_EXT =
-  /\.(?:png|jpe?g|gif|bmp|ico|webp|tiff?|psd|mp[34]|m4a|mov|avi|mkv|webm|ogg|wav|flac|zip|gz|tgz|bz2|xz|zst|7z|rar|jar|war|ear|class|pyc|so|dylib|dll|exe|o|a|lib|woff2?|ttf|otf|eot|pdf|wasm|sqlite|db|parquet|avro|orc)$/i;
-
-export function hasBinaryExtension(path: string): boolean {
-  return BINARY_EXT.test(path);
-}
-
-/**
- * Real binaries are skipped; "binary-looking" files (a NUL here and there in mostly text: dumps,
- * logs with control bytes, UTF-16) are scanned, because a key id in them is still a key id.
- */
-export function isBinary(head: Buffer): boolean {
-  if (head.indexOf(0) < 0) return false;
-  let printable = 0;
-  for (const b of head) if ((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13) printable++;
-  return printable < head.length * 0.3;
-}
-
-/** UTF-16 text (a NUL after every ASCII byte) read as ASCII, so its key ids match. */
-function squeezeUtf16(buf: Buffer): Buffer {
-  let nuls = 0;
-  const n = Math.min(buf.length, 4096);
-  for (let i = 1; i < n; i += 2) if (buf[i] === 0) nuls++;
-  if (nuls < n / 4) return buf;
-  const out = Buffer.alloc(Math.ceil(buf.length / 2));
-  for (let i = 0, j = 0; i < buf.length; i += 2) out[j++] = buf[i] ?? 0;
-  return out;
-}
-
-let scratch = Buffer.allocUnsafe(1 << 20);
-
-export function scanFiles(root: string, paths: string[], maxBytes: number): FileBatchResult {
-  const res: FileBatchResult = {
+export function emptyBatch(): FileBatchResult {
+  return {
     findings: [],
     files: 0,
     bytes: 0,
     skipped: { binary: 0, large: 0, symlinks: 0 },
+    archives: 0,
+    warnings: [],
   };
+}
+
+/** An archive's members into a batch: findings, counts, warnings. */
+export function addArchive(
+  res: FileBatchResult,
+  r: ReturnType<typeof scanArchive>,
+  extra: Partial<Located> = {},
+): void {
+  for (const f of r.findings) res.findings.push({ ...f, ...extra });
+  res.files += r.files;
+  res.bytes += r.bytes;
+  res.archives += r.archives;
+  res.skipped.binary += r.skipped.binary;
+  res.skipped.large += r.skipped.large;
+  res.warnings.push(...r.warnings);
+}
+
+let scratch = Buffer.allocUnsafe(1 << 20);
+
+export function scanFiles(
+  root: string,
+  paths: string[],
+  maxBytes: number,
+  archiveDepth: number,
+): FileBatchResult {
+  const res = emptyBatch();
+  const limits = archiveLimits(maxBytes, archiveDepth);
   for (const rel of paths) {
-    if (hasBinaryExtension(rel)) {
+    const archive = archiveDepth > 0 ? archiveKind(rel) : null;
+    if (archive === null && hasBinaryExtension(rel)) {
       res.skipped.binary++;
       continue;
     }
@@ -89,6 +92,10 @@ export function scanFiles(root: string, paths: string[], maxBytes: number): File
     } finally {
       closeSync(fd);
     }
+    if (archive !== null) {
+      addArchive(res, scanArchive(rel, buf, archive, limits));
+      continue;
+    }
     if (isBinary(buf.subarray(0, 8192))) {
       res.skipped.binary++;
       continue;
@@ -98,9 +105,4 @@ export function scanFiles(root: string, paths: string[], maxBytes: number): File
     for (const f of scanBuffer(buf)) res.findings.push({ ...f, path: rel });
   }
   return res;
-}
-
-export function scanBuffer(buf: Buffer): ReturnType<typeof detect> {
-  const text = squeezeUtf16(buf).toString("latin1");
-  return detect(text);
 }

@@ -46,6 +46,10 @@ const REMOVE: Record<ScanWhere, string> = {
     "Take it out of the change before committing, and load credentials from the environment or a profile.",
 };
 
+/**
+ * What to do, with the whole key id inside every command (the user runs them as written; tables
+ * mask ids outside commands, as audit's remediation lines do).
+ */
 function advice(kind: FindingKind, keyId: string | null, facts: KeyFacts, where: ScanWhere): string {
   const rewrite = REMOVE[where];
   if (keyId === null) {
@@ -61,7 +65,23 @@ function advice(kind: FindingKind, keyId: string | null, facts: KeyFacts, where:
   }
   if (facts.status === "NotFound")
     return `The key no longer exists in its account, so it is dead. ${rewrite}`;
-  return `Owner unknown: run the scan with credentials for account ${accountIdOfKeyId(keyId) ?? "(unknown)"} (or --verify) to see whether the key is active; if it is, \`keywarden respond ${maskKeyId(keyId)}\` with the whole id. ${rewrite}`;
+  return `Owner unknown: run the scan with credentials for account ${accountIdOfKeyId(keyId) ?? "(unknown)"} (or --verify) to see whether the key is active; if it is, contain it with \`keywarden respond ${keyId}\`. ${rewrite}`;
+}
+
+/** What the finding says about which key a secret belongs to, when that is not certain. */
+function pairingNote(l: Located): string {
+  if (l.kind === "access-key-id") {
+    return l.pairedLine !== undefined
+      ? `Leaked with its secret access key (line ${l.pairedLine}): a working credential pair. `
+      : "";
+  }
+  if (l.keyId === null && l.near) {
+    return `The nearest key id, ${l.near.id} (line ${l.near.line}), is in another section or object, so it may not be this ${l.kind === "session-token" ? "token" : "secret"}'s key. `;
+  }
+  if (l.keyId !== null && l.pairing === "unsure") {
+    return `Not sure this is ${l.keyId}'s ${l.kind === "session-token" ? "token" : "secret"}: it is the nearest key id, but another is as near or no section or object confirms it; check before acting on the key. `;
+  }
+  return "";
 }
 
 const PRINCIPAL: Record<string, string> = {
@@ -86,10 +106,12 @@ export function finalize(l: Located, lookup: KeyLookup, where: ScanWhere): ScanF
   const facts: KeyFacts = keyId ? lookup(keyId) : { status: "Unknown", owner: null };
   // AIDA..., AROA..., ANPA...: the unique id of a user, role or policy, which signs nothing.
   const principal = l.kind === "access-key-id" && !isCredentialKeyId(l.value);
+  // A key id found with its secret is as dangerous as the secret: it takes the pair's severity.
+  const pairKind = l.kind === "access-key-id" && l.pairedLine !== undefined ? "secret-access-key" : l.kind;
   return {
     kind: l.kind,
     ruleId: RULE_IDS[l.kind],
-    accessKeyId: keyId === null ? null : l.kind === "access-key-id" ? keyId : maskKeyId(keyId),
+    accessKeyId: keyId,
     match: l.kind === "access-key-id" ? maskKeyId(l.value) : maskSecret(l.value),
     accountId: facts.accountId ?? (keyId ? accountIdOfKeyId(keyId) : null),
     path: l.path,
@@ -101,8 +123,10 @@ export function finalize(l: Located, lookup: KeyLookup, where: ScanWhere): ScanF
     inHead: l.inHead ?? (history ? null : true),
     owner: facts.owner,
     keyStatus: facts.status,
-    severity: principal ? "low" : SEVERITY[l.kind][facts.status],
+    severity: principal ? "low" : SEVERITY[pairKind][facts.status],
     fingerprint: fingerprintOf(l.kind, l.value),
-    advice: principal ? principalAdvice(l.value) : advice(l.kind, keyId, facts, where),
+    advice: principal ? principalAdvice(l.value) : pairingNote(l) + advice(l.kind, keyId, facts, where),
+    pairing: l.kind === "access-key-id" ? null : (l.pairing ?? null),
+    pairedSecretLine: l.kind === "access-key-id" ? (l.pairedLine ?? null) : null,
   };
 }

@@ -54,6 +54,22 @@ export async function repoRoot(dir: string): Promise<string | null> {
   }
 }
 
+/**
+ * Where history commands can run: the work tree's top folder, or, with no work tree (a bare or
+ * `--mirror` clone, as servers keep them, or a folder inside .git), the git directory itself.
+ * Null outside any repository.
+ */
+export async function historyRoot(dir: string): Promise<{ root: string; bare: boolean } | null> {
+  const top = await repoRoot(dir);
+  if (top !== null) return { root: top, bare: false };
+  try {
+    const r = await git(dir, ["rev-parse", "--absolute-git-dir"]);
+    return r.code === 0 ? { root: r.stdout.toString("utf8").trim(), bare: true } : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Splits NUL-terminated git output into strings. */
 export function nulList(b: Buffer): string[] {
   return b

@@ -2,8 +2,10 @@
 // a path, `git cat-file --batch` streams their contents, the detector reads each once. Only for
 // blobs with findings do we then walk `git log --raw` (oldest first) to find the first commit
 // that added them, and `git ls-tree -r HEAD` to say whether HEAD still has them.
+import { archiveKind, archiveLimits, scanArchive } from "./archive.js";
+import { hasBinaryExtension, isBinary, scanBuffer } from "./content.js";
+import type { RawFinding } from "./detect.js";
 import { catFileBatch, git, gitLines, gitOk } from "./git.js";
-import { hasBinaryExtension, isBinary, scanBuffer } from "./file-scan.js";
 import type { Located } from "./types.js";
 
 export interface HistoryResult {
@@ -11,21 +13,24 @@ export interface HistoryResult {
   blobs: number;
   bytes: number;
   skipped: { binary: number; large: number; symlinks: number };
+  archives: number;
+  warnings: string[];
 }
 
-interface BlobHit {
+interface BlobHit extends RawFinding {
   blob: string;
   path: string;
-  kind: Located["kind"];
-  value: string;
-  keyId: string | null;
-  line: number;
-  column: number;
+  /** Inside an archive blob: "!member/path", appended to the blob's path. */
+  member: string;
 }
 
+/**
+ * `repo` is a work tree's top folder or a git directory (a bare or --mirror clone): every command
+ * here reads objects and refs only, which both have.
+ */
 export async function scanHistory(
   repo: string,
-  opts: { maxBytes: number; onProgress?: (blobs: number, bytes: number) => void },
+  opts: { maxBytes: number; archiveDepth: number; onProgress?: (blobs: number, bytes: number) => void },
 ): Promise<HistoryResult> {
   const listed = await gitOk(repo, [
     "rev-list",
@@ -47,7 +52,8 @@ export async function scanHistory(
     if (sp > 0 && sp < end) {
       const sha = text.slice(start, sp);
       const path = text.slice(sp + 1, end);
-      if (hasBinaryExtension(path)) skipped.binary++;
+      if (hasBinaryExtension(path) && (opts.archiveDepth === 0 || archiveKind(path) === null))
+        skipped.binary++;
       else {
         names.push(sha);
         pathOf.set(sha, path);
@@ -64,17 +70,32 @@ export async function scanHistory(
   const hits: BlobHit[] = [];
   let blobs = 0;
   let bytes = 0;
+  let archives = 0;
+  const warnings: string[] = [];
+  const limits = archiveLimits(opts.maxBytes, opts.archiveDepth);
   await catFileBatch(repo, names, ({ sha, data }) => {
     blobs++;
     bytes += data.length;
     if (blobs % 2000 === 0) opts.onProgress?.(blobs, bytes);
+    const path = pathOf.get(sha) ?? "";
+    const archive = opts.archiveDepth > 0 ? archiveKind(path) : null;
+    if (archive !== null) {
+      // Members are named after this path; the first commit's path replaces it below.
+      const r = scanArchive(path, data, archive, limits);
+      archives += r.archives;
+      skipped.binary += r.skipped.binary;
+      skipped.large += r.skipped.large;
+      warnings.push(...r.warnings.map((w) => `${w} (blob ${sha.slice(0, 10)})`));
+      for (const f of r.findings) hits.push({ ...f, blob: sha, path, member: f.path.slice(path.length) });
+      return;
+    }
     if (isBinary(data.subarray(0, 8192))) {
       skipped.binary++;
       return;
     }
-    for (const f of scanBuffer(data)) hits.push({ ...f, blob: sha, path: pathOf.get(sha) ?? "" });
+    for (const f of scanBuffer(data)) hits.push({ ...f, blob: sha, path, member: "" });
   });
-  if (hits.length === 0) return { findings: [], blobs, bytes, skipped };
+  if (hits.length === 0) return { findings: [], blobs, bytes, skipped, archives, warnings };
 
   const firstAdded = await introduced;
   const inHead = await head;
@@ -83,28 +104,40 @@ export async function scanHistory(
   for (const h of hits) {
     const k = `${h.kind}\0${h.value}`;
     const order = firstAdded.get(h.blob)?.order ?? Number.MAX_SAFE_INTEGER;
-    bySecret.set(k, [...(bySecret.get(k) ?? []), { hit: h, order }]);
+    const list = bySecret.get(k);
+    if (list) list.push({ hit: h, order });
+    else bySecret.set(k, [{ hit: h, order }]);
   }
   const findings: Located[] = [];
-  for (const list of bySecret.values()) {
-    list.sort((a, b) => a.order - b.order);
+  for (const all of bySecret.values()) {
+    all.sort((a, b) => a.order - b.order);
+    // An allow marker accepts a secret only where every blob that holds it carries the marker.
+    const open = all.filter((x) => x.hit.allowedBy === undefined);
+    const list = open.length > 0 ? open : all;
     const first = list[0];
     if (!first) continue;
     const c = firstAdded.get(first.hit.blob);
+    const h = first.hit;
+    // The key id found with its secret in any version is a leaked pair.
+    const paired = list.find((x) => x.hit.pairedLine !== undefined)?.hit.pairedLine;
     findings.push({
-      kind: first.hit.kind,
-      value: first.hit.value,
-      keyId: first.hit.keyId,
-      path: c?.path ?? first.hit.path,
-      line: first.hit.line,
-      column: first.hit.column,
+      kind: h.kind,
+      value: h.value,
+      keyId: h.keyId,
+      path: (c?.path ?? h.path) + h.member,
+      line: h.line,
+      column: h.column,
+      ...(h.pairing !== undefined ? { pairing: h.pairing } : {}),
+      ...(h.near ? { near: h.near } : {}),
+      ...(paired !== undefined ? { pairedLine: paired } : {}),
+      ...(open.length === 0 && h.allowedBy ? { allowedBy: h.allowedBy } : {}),
       commit: c?.commit ?? null,
       author: c?.author ?? null,
       date: c?.date ? new Date(c.date).toISOString() : null,
       inHead: list.some((x) => inHead.has(x.hit.blob)),
     });
   }
-  return { findings, blobs, bytes, skipped };
+  return { findings, blobs, bytes, skipped, archives, warnings };
 }
 
 interface Introduced {

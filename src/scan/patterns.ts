@@ -65,6 +65,38 @@ export const TOKEN_NEEDLES = ["_token", "_TOKEN", "-token", "Token"] as const;
 /** How far back from a needle the name can start ("secret_access" is 13 characters). */
 export const NAME_LOOKBACK = 16;
 
+/**
+ * git-secrets' secret pattern makes every part of the name optional but "key":
+ * (AWS)?_?(SECRET)?_?(ACCESS)?_?KEY. keywarden takes the same names, but only as a whole
+ * identifier (`aws_key`, `access_key`, `SecretKey`, `KEY`; not `API_KEY` or `cache_key`), and only
+ * with a value that looks random (isSecretLikeValue), since these names say less than "secret".
+ */
+export const GIT_SECRETS_NAME_RE = /^(?:aws)?[_-]?(?:secret)?[_-]?(?:access)?[_-]?key$/i;
+/** What an identifier can hold, for finding where a name starts and ends. */
+export function isNameChar(code: number): boolean {
+  return (
+    (code >= 65 && code <= 90) ||
+    (code >= 97 && code <= 122) ||
+    (code >= 48 && code <= 57) ||
+    code === 95 ||
+    code === 45
+  );
+}
+/** `= X`, `: X`, `=> X`, `:= X` right after a name (sticky), the value in group 1. */
+export const VALUE_AFTER_NAME_RE = new RegExp(
+  `["'\`]?[ \t]*(?:=>|:=|[:=])[ \t]*["'\`]?([${B64}]{40})(?![${B64}=])`,
+  "y",
+);
+
+/**
+ * An opaque session token labelled only `session` (TruffleHog's fixtures, hand-written YAML):
+ * sticky at the "s". Longer than the named form asks, because "session" alone names many things.
+ */
+export const SESSION_LABEL_AT_RE = new RegExp(
+  `session["'\`]?[ \t]*(?:=>|:=|[:=])[ \t]*["'\`]?([${B64}]{160,}={0,2})(?![${B64}=]|\\.[${B64}])`,
+  "iy",
+);
+
 /** The leading bytes every STS session token shares (base64 of its binary header). */
 export const TOKEN_PREFIXES = ["IQoJb3JpZ2luX2Vj", "FwoGZXIvYXdzE"] as const;
 /** A whole token from one of TOKEN_PREFIXES (sticky: matched at the prefix's position). */
@@ -115,6 +147,23 @@ export function isPlausibleSecret(s: string): boolean {
   return shannonBits(s) >= 4.0;
 }
 
+/**
+ * A value under a name that says little (git-secrets' `key`, `access_key`...): a plausible secret
+ * that is also random enough (a real secret scores below 4.2 bits about once in 20,000) and is
+ * not base64 of text (a real secret decodes to 30 random bytes, all printable about once in 10^13).
+ */
+export function isSecretLikeValue(s: string): boolean {
+  return isPlausibleSecret(s) && shannonBits(s) >= 4.2 && !decodesToText(s);
+}
+
+/** Base64 whose bytes are all printable ASCII: encoded text (a config value, a phrase), not a key. */
+export function decodesToText(s: string): boolean {
+  const bytes = Buffer.from(s, "base64");
+  if (bytes.length === 0) return false;
+  for (const b of bytes) if (!((b >= 32 && b < 127) || b === 9 || b === 10 || b === 13)) return false;
+  return true;
+}
+
 /** Bits per character; random base64 of 40 characters scores about 4.9. */
 export function shannonBits(s: string): number {
   const counts = new Map<string, number>();
@@ -129,6 +178,11 @@ export function shannonBits(s: string): number {
 
 export function isPlausibleSessionToken(s: string): boolean {
   return s.length >= 100 && /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s) && !s.includes("EXAMPLE");
+}
+
+/** A token under the bare `session` label: also binary inside, as STS tokens are (not encoded JSON). */
+export function isOpaqueSessionToken(s: string): boolean {
+  return isPlausibleSessionToken(s) && !decodesToText(s.slice(0, 160));
 }
 
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

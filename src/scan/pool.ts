@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { scanFiles, type FileBatchResult } from "./file-scan.js";
+import { emptyBatch, scanFiles, type FileBatchResult } from "./file-scan.js";
 
 const BATCH = 64;
 const IN_PROCESS_BELOW = 200;
@@ -32,23 +32,25 @@ function merge(into: FileBatchResult, r: FileBatchResult): void {
   into.skipped.binary += r.skipped.binary;
   into.skipped.large += r.skipped.large;
   into.skipped.symlinks += r.skipped.symlinks;
+  into.archives += r.archives;
+  into.warnings.push(...r.warnings);
 }
 
 export async function scanPaths(
   root: string,
   paths: string[],
-  opts: { maxBytes: number; threads?: number; onProgress?: (files: number, bytes: number) => void },
+  opts: {
+    maxBytes: number;
+    archiveDepth: number;
+    threads?: number;
+    onProgress?: (files: number, bytes: number) => void;
+  },
 ): Promise<FileBatchResult> {
-  const total: FileBatchResult = {
-    findings: [],
-    files: 0,
-    bytes: 0,
-    skipped: { binary: 0, large: 0, symlinks: 0 },
-  };
+  const total = emptyBatch();
   const spawn = startWorker();
   const threads = opts.threads ?? availableParallelism();
   if (spawn === null || threads <= 0 || paths.length < IN_PROCESS_BELOW) {
-    merge(total, scanFiles(root, paths, opts.maxBytes));
+    merge(total, scanFiles(root, paths, opts.maxBytes, opts.archiveDepth));
     return total;
   }
   let next = 0;
@@ -65,7 +67,7 @@ export async function scanPaths(
               }
               const batch = paths.slice(next, next + BATCH);
               next += batch.length;
-              w.postMessage({ root, paths: batch, maxBytes: opts.maxBytes });
+              w.postMessage({ root, paths: batch, maxBytes: opts.maxBytes, archiveDepth: opts.archiveDepth });
             };
             w.on("message", (r: FileBatchResult) => {
               merge(total, r);

@@ -1,16 +1,12 @@
 // What a commit would add: the staged version of each added or changed file, read from the
 // index, with findings kept only on the lines the commit adds (a key already accepted in the
 // file does not block every later commit to it).
+import { archiveKind, archiveLimits, scanArchive } from "./archive.js";
+import { hasBinaryExtension, isBinary, scanBuffer } from "./content.js";
+import { addArchive, emptyBatch, type FileBatchResult } from "./file-scan.js";
 import { catFileBatch, gitOk, nulList } from "./git.js";
-import { hasBinaryExtension, isBinary, scanBuffer } from "./file-scan.js";
-import type { Located } from "./types.js";
 
-export interface StagedResult {
-  findings: Located[];
-  files: number;
-  bytes: number;
-  skipped: { binary: number; large: number; symlinks: number };
-}
+export type StagedResult = FileBatchResult;
 
 /** Added line numbers per path, from `git diff --cached -U0`. */
 export function addedLines(diff: string): Map<string, Set<number>> {
@@ -32,16 +28,14 @@ export function addedLines(diff: string): Map<string, Set<number>> {
   return out;
 }
 
-export async function scanStaged(repo: string, opts: { maxBytes: number }): Promise<StagedResult> {
+export async function scanStaged(
+  repo: string,
+  opts: { maxBytes: number; archiveDepth: number },
+): Promise<StagedResult> {
   const paths = nulList(
     await gitOk(repo, ["diff", "--cached", "--name-only", "-z", "--diff-filter=ACMR", "--no-renames"]),
   );
-  const res: StagedResult = {
-    findings: [],
-    files: 0,
-    bytes: 0,
-    skipped: { binary: 0, large: 0, symlinks: 0 },
-  };
+  const res = emptyBatch();
   if (paths.length === 0) return res;
   const diff = await gitOk(repo, [
     "-c",
@@ -57,7 +51,9 @@ export async function scanStaged(repo: string, opts: { maxBytes: number }): Prom
     "--diff-filter=ACMR",
   ]);
   const added = addedLines(diff.toString("utf8"));
-  const wanted = paths.filter((p) => !hasBinaryExtension(p));
+  const opens = (p: string) => opts.archiveDepth > 0 && archiveKind(p) !== null;
+  const wanted = paths.filter((p) => opens(p) || !hasBinaryExtension(p));
+  const limits = archiveLimits(opts.maxBytes, opts.archiveDepth);
   res.skipped.binary += paths.length - wanted.length;
   await catFileBatch(
     repo,
@@ -66,6 +62,12 @@ export async function scanStaged(repo: string, opts: { maxBytes: number }): Prom
       const path = wanted[i] ?? "";
       if (data.length > opts.maxBytes) {
         res.skipped.large++;
+        return;
+      }
+      const archive = opts.archiveDepth > 0 ? archiveKind(path) : null;
+      if (archive !== null) {
+        // An archive has no lines to diff: everything in a staged archive counts.
+        addArchive(res, scanArchive(path, data, archive, limits), { commit: null, inHead: false });
         return;
       }
       if (isBinary(data.subarray(0, 8192))) {

@@ -9,11 +9,14 @@ const FINGERPRINT = /^[0-9a-f]{32}$/;
 
 export interface Suppressions {
   paths: IgnoreRule[];
+  /** Fingerprint lines of .keywardenignore. */
   fingerprints: Set<string>;
+  /** Fingerprints of the --baseline report's findings. */
+  baseline: Set<string>;
 }
 
 /** Lines of .keywardenignore: a 32-hex fingerprint, or a gitignore-style path pattern. */
-export function parseIgnoreFile(text: string): Suppressions {
+export function parseIgnoreFile(text: string): Omit<Suppressions, "baseline"> {
   const fingerprints = new Set<string>();
   const patterns: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
@@ -24,14 +27,20 @@ export function parseIgnoreFile(text: string): Suppressions {
   return { paths: parseIgnore(patterns.join("\n")), fingerprints };
 }
 
+/**
+ * `ignore`: the .keywardenignore path, or its text when it comes from elsewhere (a bare
+ * repository's HEAD), or null to read none.
+ */
 export async function loadSuppressions(
-  ignoreFile: string | null,
+  ignore: string | { text: string } | null,
   baseline: string | null,
 ): Promise<Suppressions> {
-  const s: Suppressions = { paths: [], fingerprints: new Set() };
-  if (ignoreFile !== null) {
+  const s: Suppressions = { paths: [], fingerprints: new Set(), baseline: new Set() };
+  if (ignore !== null) {
     try {
-      const parsed = parseIgnoreFile(await readFile(ignoreFile, "utf8"));
+      const parsed = parseIgnoreFile(
+        typeof ignore === "string" ? await readFile(ignore, "utf8") : ignore.text,
+      );
       s.paths = parsed.paths;
       s.fingerprints = parsed.fingerprints;
     } catch (e) {
@@ -57,12 +66,30 @@ export async function loadSuppressions(
     }
     for (const f of findings) {
       const fp = (f as { fingerprint?: unknown }).fingerprint;
-      if (typeof fp === "string") s.fingerprints.add(fp);
+      if (typeof fp === "string") s.baseline.add(fp);
     }
   }
   return s;
 }
 
+/** A path, or the archive a member path (`a.zip!dir/file`) sits in, matched by .keywardenignore. */
 export function pathSuppressed(s: Suppressions, path: string): boolean {
-  return s.paths.length > 0 && isIgnored(s.paths, path, false);
+  if (s.paths.length === 0) return false;
+  if (isIgnored(s.paths, path, false)) return true;
+  for (let i = path.indexOf("!"); i > 0; i = path.indexOf("!", i + 1)) {
+    if (isIgnored(s.paths, path.slice(0, i), false)) return true;
+  }
+  return false;
+}
+
+/** What accepts a finding, if anything: its allow marker, .keywardenignore, or the baseline. */
+export function suppressedBy(
+  s: Suppressions,
+  path: string,
+  fingerprint: string,
+  marker?: string,
+): string | null {
+  if (marker !== undefined) return marker;
+  if (pathSuppressed(s, path) || s.fingerprints.has(fingerprint)) return IGNORE_FILE;
+  return s.baseline.has(fingerprint) ? "baseline" : null;
 }

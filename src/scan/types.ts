@@ -18,7 +18,10 @@ export interface ScanOwner {
 export interface ScanFinding {
   kind: FindingKind;
   ruleId: string;
-  /** The whole id for key-id findings; masked for secrets and tokens (the id they sit next to). */
+  /**
+   * The whole key id: the id found, or for a secret or token the id it belongs to. Whole, as
+   * the user needs it to act (`keywarden respond ID`); tables and markdown mask it (--show-ids).
+   */
   accessKeyId: string | null;
   /** The secret itself, masked to its first 4 characters; never the whole value. */
   match: string;
@@ -38,6 +41,20 @@ export interface ScanFinding {
   /** Stable across moves and re-scans: a hash of the kind and the value, never the value. */
   fingerprint: string;
   advice: string;
+  /**
+   * Secrets and tokens: "sure" when accessKeyId is the only nearest id in the same line, INI
+   * section or object; "unsure" when it is only the nearest (or the nearest id is in another
+   * structure, and accessKeyId is null); null when no key id is near.
+   */
+  pairing: "sure" | "unsure" | null;
+  /** Key ids: found together with their secret (the line of it), a working credential pair. */
+  pairedSecretLine: number | null;
+}
+
+/** A finding an allow marker, .keywardenignore or the baseline accepted (--show-suppressed). */
+export interface SuppressedFinding extends ScanFinding {
+  /** The marker ("keywarden:allow", "gitleaks:allow"...), ".keywardenignore" or "baseline". */
+  suppressedBy: string;
 }
 
 export interface ScanStats {
@@ -46,7 +63,10 @@ export interface ScanStats {
   blobs: number;
   durationMs: number;
   skipped: { binary: number; large: number; symlinks: number };
+  /** Findings accepted by an allow marker, .keywardenignore or the baseline: counted, not reported. */
   suppressed: number;
+  /** Archives opened (zip, tar, gzip...), nested ones included; their members count in files. */
+  archives: number;
 }
 
 export interface ScanReport {
@@ -56,6 +76,10 @@ export interface ScanReport {
   stats: ScanStats;
   /** Why the owner join did not happen, when it did not (no credentials, access denied...). */
   joinNote?: string;
+  /** What could not be read whole (an archive over a limit, a corrupt one): the scan went on. */
+  warnings?: string[];
+  /** With --show-suppressed: the accepted findings and what accepted each. */
+  suppressed?: SuppressedFinding[];
 }
 
 /** A finding before the owner join: what the detector saw, with where. */
@@ -70,4 +94,11 @@ export interface Located {
   author?: string | null;
   date?: string | null;
   inHead?: boolean | null;
+  pairing?: "sure" | "unsure" | null;
+  /** No key id of its own: the nearest one, across a section or object boundary. */
+  near?: { id: string; line: number } | null;
+  /** Key ids: the line of the secret found with this id. */
+  pairedLine?: number;
+  /** The allow marker on (or above) the line, when one accepts it. */
+  allowedBy?: string;
 }

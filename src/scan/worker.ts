@@ -6,8 +6,9 @@ interface Job {
   root: string;
   paths: string[];
   maxBytes: number;
+  archiveDepth: number;
 }
 
 parentPort?.on("message", (job: Job) => {
-  parentPort?.postMessage(scanFiles(job.root, job.paths, job.maxBytes));
+  parentPort?.postMessage(scanFiles(job.root, job.paths, job.maxBytes, job.archiveDepth));
 });

@@ -27,6 +27,9 @@ export interface ScanFlags {
   baseline?: string;
   ignoreFile: boolean;
   maxFileMb: number;
+  archiveDepth: number;
+  showIds?: boolean;
+  showSuppressed?: boolean;
   threads?: number;
   offline?: boolean;
   verify?: boolean;
@@ -64,6 +67,17 @@ function addScanOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
       "skip files and blobs larger than this many MB",
       parseIntFlag("--max-file-mb", 1, 4096),
       10,
+    )
+    .option(
+      "--archive-depth <n>",
+      "open zip/jar/tar/tgz/gz archives, and archives inside them, down to this many levels (0: do not open archives)",
+      parseIntFlag("--archive-depth", 0, 10),
+      3,
+    )
+    .option("--show-ids", "whole key ids in the table and markdown too (json and sarif always have them)")
+    .option(
+      "--show-suppressed",
+      "also list what allow markers, .keywardenignore and --baseline accepted, and which one did",
     )
     .option(
       "--threads <n>",
@@ -159,6 +173,8 @@ export async function executeScan(paths: string[], flags: ScanFlags, io: CliIO):
       cwd: io.cwd,
       mode,
       maxBytes: flags.maxFileMb * 1024 * 1024,
+      archiveDepth: flags.archiveDepth,
+      showSuppressed: flags.showSuppressed === true,
       threads: flags.threads,
       baseline: flags.baseline ?? null,
       useIgnoreFile: flags.ignoreFile,
@@ -172,8 +188,12 @@ export async function executeScan(paths: string[], flags: ScanFlags, io: CliIO):
   } finally {
     progress.stop();
   }
-  const text = renderScan(report, format, VERSION);
+  const text = renderScan(report, format, VERSION, { showIds: flags.showIds === true });
   await writeOutput(io, text, flags.output);
+  // The table prints them itself; other formats carry them for machines, and people see them here.
+  if (format !== "table") {
+    for (const w of report.warnings ?? []) io.stderr.write(`keywarden: warning: ${w}\n`);
+  }
   if (mode !== "staged" && flags.store) {
     await storeResult(io, toJson(report), resolve(io.cwd, paths[0] ?? "."), startedAt);
   }
@@ -204,12 +224,21 @@ Examples:
   keywarden scan --staged                      # what the next commit adds (see \`keywarden hook install\`)
   keywarden scan src config --fail-on high --offline
   keywarden scan --format json -o .keywarden-baseline.json && keywarden scan --baseline .keywarden-baseline.json
+  keywarden scan --history /srv/git/app.git    # a bare or --mirror clone
 
 Finds access key ids (AKIA, ASIA, ABIA, ACCA, AGPA, AIDA, AROA, AIPA, ANPA, ANVA, APKA, ASCA, A3T),
 secret access keys next to a key id or assigned to aws_secret_access_key / secretAccessKey /
-SecretAccessKey and the like, and session tokens. AWS's documentation examples (*EXAMPLE) are never
-reported. Suppress an accepted finding with a \`keywarden:allow\` comment on its line (or the line
-above), a path or fingerprint line in .keywardenignore, or --baseline.
+SecretAccessKey / git-secrets' names (aws_key, access_key, secret_key, KEY) and the like, and
+session tokens, also inside zip/jar/tar/tgz/gz archives (reported as archive.zip!dir/file). Each
+secret is tied to the nearest key id in its own line, INI section or object, and says when that is
+unsure. AWS's documentation examples (*EXAMPLE) are never reported.
+
+Suppress an accepted finding with a \`keywarden:allow\` comment on its line (or alone on the line
+above); \`gitleaks:allow\` and detect-secrets' \`pragma: allowlist secret\` are honoured too. Or
+a path or fingerprint line in .keywardenignore, or --baseline. Suppressed findings are counted
+(stats.suppressed) and listed with --show-suppressed.
+
+--history also works in a bare or --mirror clone (a server's copy of many repositories).
 
 Owners: unless --offline, each key id is looked up in the inventory of the account your own
 credentials reach (--profile, --region, --endpoint-url); the leaked secret is never used. An
