@@ -14,14 +14,24 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
+import {
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+  ListAccountsCommand,
+  OrganizationsClient,
+} from "@aws-sdk/client-organizations";
 import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
+import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import { afterAll, describe, expect, it } from "vitest";
-import { REGION, useEmulator, type CreatedKey } from "./emulator/harness.js";
+import { RotationMfa, signsWithOneMfaSession } from "../src/cli/rotation-mfa.js";
+import { UsageError } from "../src/domain/errors.js";
+import { DUMMY_CREDENTIALS, REGION, useEmulator, type CreatedKey } from "./emulator/harness.js";
 import { lines, runCli, type CliResult } from "./helpers/cli.js";
 import { jobIdOf, useRotationHarness } from "./helpers/rotation.js";
 
@@ -430,5 +440,182 @@ describe("keywarden rotate --user (administrator) when the administrator's polic
     expect(await keysOf("app")).toEqual([{ id: app.accessKeyId, status: "Active" }]);
     expect(await readFile(dotenv, "utf8")).toBe(before);
     expect(await sessionTokenCalls()).toEqual([]);
+  });
+});
+
+describe("how rotate tells a denial that MFA would fix from one that it would not", () => {
+  /** A self-service user that may not list access keys at all: an implicit deny (no Allow). */
+  async function noListUser(name: string, mfa: boolean) {
+    await emu.createUser(name, mfa ? { mfa: "virtual" } : {});
+    await emu.iam(h.asAdmin()).send(
+      new PutUserPolicyCommand({
+        UserName: name,
+        PolicyName: "mfa-only",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: ["iam:ListMFADevices", "sts:GetSessionToken"], Resource: "*" },
+          ],
+        }),
+      }),
+    );
+    const key = await emu.createKey(name);
+    secrets.add(key.secretAccessKey);
+    return key;
+  }
+
+  it("no Allow but an MFA device: says MFA may be it, or the permission; no device: the usual message", async () => {
+    const bob = await noListUser("bob", true);
+    const carol = await noListUser("carol", false);
+    const bobBox = await laptop(bob);
+    const carolBox = await laptop(carol);
+    await checksOn();
+
+    const withDevice = await kw(["rotate", "--profile", "dev", "--yes"], bobBox.env);
+    const line = oneLine(withDevice, 4, "ListAccessKeys failed", "the caller has an MFA device");
+    expect(line).toContain("If so, pass --mfa-serial arn:aws:iam::123456789012:mfa/bob --token-code CODE");
+    expect(line).toContain("otherwise grant iam:ListAccessKeys");
+    expect(line).not.toContain("explicit deny");
+
+    const noDevice = await kw(["rotate", "--profile", "dev", "--yes"], carolBox.env);
+    const plain = oneLine(noDevice, 4, "ListAccessKeys failed", "Grant iam:ListAccessKeys");
+    expect(plain).not.toContain("MFA");
+    expect(await keysOf("bob")).toEqual([{ id: bob.accessKeyId, status: "Active" }]);
+    expect(await keysOf("carol")).toEqual([{ id: carol.accessKeyId, status: "Active" }]);
+  });
+});
+
+describe("rotate --account with MFA: the role is assumed with the MFA session", () => {
+  /** An IAM client acting in `accountId` (moto's x-moto-account-id header), auth checks off. */
+  function iamIn(accountId: string): IAMClient {
+    const client = new IAMClient({ endpoint: emu.endpoint, region: REGION, credentials: DUMMY_CREDENTIALS });
+    const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = accountId;
+      return next(args);
+    };
+    client.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
+    return client;
+  }
+
+  it("refused without MFA (AssumeRole is denied), done with one MFA session", async () => {
+    const org = new OrganizationsClient({
+      endpoint: emu.endpoint,
+      region: REGION,
+      credentials: DUMMY_CREDENTIALS,
+    });
+    await org.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+    await org.send(new CreateAccountCommand({ AccountName: "member", Email: "member@example.com" }));
+    const member = (await org.send(new ListAccountsCommand({}))).Accounts?.find(
+      (a) => a.Name === "member",
+    )?.Id;
+    expect(member).toMatch(/^\d{12}$/);
+    const memberId = member ?? "";
+    await iamIn(memberId).send(
+      new AttachRolePolicyCommand({
+        RoleName: "OrganizationAccountAccessRole",
+        PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+      }),
+    );
+    const seeded = await emu.client.bulkSeed({
+      account_id: memberId,
+      users: [{ name: "app", access_keys: [{}] }],
+    });
+    const oldId = seeded.users[0]?.access_keys[0]?.access_key_id ?? "";
+    secrets.add(seeded.users[0]?.access_keys[0]?.secret_access_key ?? "?");
+    const ops = await mfaUser("ops", { admin: true });
+    await checksOn();
+
+    const env = {
+      KEYWARDEN_HOME: h.home(),
+      AWS_ENDPOINT_URL: emu.endpoint,
+      AWS_REGION: REGION,
+      KEYWARDEN_VERIFY_ATTEMPTS: "3",
+      AWS_ACCESS_KEY_ID: ops.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: ops.secretAccessKey,
+    };
+    const args = [
+      "rotate",
+      "--user",
+      "app",
+      "--account",
+      memberId,
+      "--to",
+      "stdout",
+      "--observe",
+      "0",
+      "--delete-now",
+      "--yes",
+    ];
+    const refused = await kw(args, env);
+    oneLine(
+      refused,
+      4,
+      "AssumeRole failed",
+      "a policy denies this without MFA",
+      `--mfa-serial ${ops.serial}`,
+    );
+
+    const r = await kw([...args, "--mfa-serial", ops.serial, "--token-code", "864200"], env);
+    expect(r.stderr).toContain("is done");
+    expect(r.code, r.stderr).toBe(0);
+    const printed = JSON.parse(r.stdout.trim()) as { AccessKeyId: string; SecretAccessKey: string };
+    secrets.add(printed.SecretAccessKey);
+    expect(printed.AccessKeyId).not.toBe(oldId);
+    expect(await sessionTokenCalls()).toEqual([
+      { user: "ops", serial: ops.serial, mfa: true, outcome: "issued" },
+    ]);
+  });
+});
+
+describe("RotationMfa in process: the code typed at the prompt", () => {
+  function io() {
+    let err = "";
+    return {
+      io: {
+        stdout: { write: () => true },
+        stderr: { write: (s: string) => (err += s) },
+        env: { KEYWARDEN_HOME: h.home() },
+        cwd: process.cwd(),
+      },
+      stderr: () => err,
+    };
+  }
+
+  it("asks once for the device's code, and the session signs with MFA but rotates the long-term key", async () => {
+    const alice = await mfaUser("alice");
+    await checksOn();
+    const asked: string[] = [];
+    const out = io();
+    const mfa = new RotationMfa({ mfaSerial: alice.serial }, out.io, {
+      readCode: (device) => {
+        asked.push(device);
+        return Promise.resolve(" 424242\n"); // as typed, with the newline
+      },
+    });
+    const target = {
+      endpointUrl: emu.endpoint,
+      region: REGION,
+      credentials: { accessKeyId: alice.accessKeyId, secretAccessKey: alice.secretAccessKey },
+    };
+    const session = await mfa.session(target);
+    expect(asked).toEqual([alice.serial]);
+    expect(signsWithOneMfaSession(session)).toBe(true);
+    expect((await session.credentials()).accessKeyId).toBe(alice.accessKeyId);
+    const listed = await session.iam().send(new ListAccessKeysCommand({ UserName: "alice" }));
+    expect(listed.AccessKeyMetadata?.map((k) => k.AccessKeyId)).toEqual([alice.accessKeyId]);
+    expect(out.stderr()).toContain(`one MFA session (device ${alice.serial}`);
+    expect(await sessionTokenCalls()).toEqual([
+      { user: "alice", serial: alice.serial, mfa: true, outcome: "issued" },
+    ]);
+
+    // A code typed wrong is a usage error naming the flag to pass instead; AWS is not asked.
+    const again = new RotationMfa({ mfaSerial: alice.serial }, io().io, {
+      readCode: () => Promise.resolve("12-456"),
+    });
+    const e = await again.session(target).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as UsageError).message).toMatch(/^the MFA code typed must be the 6 digits/);
+    expect((e as UsageError).fix).toContain("--token-code 123456");
+    expect(await sessionTokenCalls()).toHaveLength(1);
   });
 });
