@@ -136,6 +136,22 @@ export function makeEngine(
   return new RotationEngine(boundary ? instrument(deps, boundary) : deps);
 }
 
+/**
+ * Removes the backup folders of this store's jobs that have ended: a crash after a job's end can
+ * leave one, and a backup holds the target's old key. A folder of a job this store does not know
+ * is kept (the same data folder may serve another store, whose rollback may need it).
+ */
+export async function sweepBackups(store: Store, io: CliIO): Promise<void> {
+  const { readdir, rm } = await import("node:fs/promises");
+  const root = join(dataDir(io.env), "backups");
+  const dirs = await readdir(root).catch(() => [] as string[]);
+  for (const id of dirs) {
+    const job = await store.getJob(id);
+    if (job && (job.state === "done" || job.state === "rolled-back"))
+      await rm(join(root, id), { recursive: true, force: true });
+  }
+}
+
 const LEASE_MS = 10 * 60_000;
 
 /** This process, as a lease owner: host and pid, so a later run can tell a crashed owner. */

@@ -134,6 +134,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
             await store.releaseJob(job.id, owner);
           }
         }
+        await wiring.sweepBackups(store, io);
       } finally {
         await store.close();
       }
