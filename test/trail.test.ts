@@ -62,9 +62,15 @@ describe("the DuckDB log reader", () => {
     });
     const dir = await mkdtemp(join(tmpdir(), "kw-bad-"));
     await writeFile(join(dir, "broken.json"), `{ this is not json ${KEY}`);
-    await expect(duckDbLogReader().read([dir], KEY, null)).rejects.toThrow(
-      /could not read the CloudTrail log files/,
-    );
+    const r = await duckDbLogReader().read([dir], KEY, null);
+    expect(r.events).toEqual([]);
+    expect(r.unreadableFiles).toEqual([
+      {
+        file: join(dir, "broken.json"),
+        error: expect.stringMatching(/^not JSON: .* at line 1, column 3$/) as string,
+        skipped: "file",
+      },
+    ]);
   });
 });
 
@@ -76,7 +82,7 @@ describe("the prefilter", () => {
     expect(fast.events).toEqual(full.events);
   });
 
-  it("hands a file it cannot cut into records to DuckDB whole, with the same result", async () => {
+  it("reads a file it cannot cut into records in full, with the same result", async () => {
     const dir = await mkdtemp(join(tmpdir(), "kw-odd-"));
     // Pretty-printed, keys in another order: no `{"eventVersion"` record starts to cut at.
     const odd = attackRecords({ accessKeyId: KEY, userName: "u" }).map(({ eventVersion, ...rest }) => ({
@@ -140,7 +146,13 @@ describe("keywarden trail", () => {
     expect(r.code).toBe(0);
     const t = JSON.parse(r.stdout) as TrailSummary;
     expect(t.events).toBe(13);
-    expect(t.sources).toEqual({ lookupRegions: [], logFiles: 4, lookupFailures: [] });
+    expect(t.sources).toEqual({
+      lookupRegions: [],
+      logFiles: 4,
+      lookupFailures: [],
+      unreadableFiles: [],
+      undatedRecords: [],
+    });
     expect(t.byEventName.map((d) => d.value)).toContain("RunInstances");
   });
 

@@ -133,8 +133,15 @@ function collect(v: unknown, out: Rec[], depth = 0): void {
   }
 }
 
-const looksLikeRecord = (r: Rec) =>
-  typeof r.eventName === "string" || typeof r.eventSource === "string" || obj(r.userIdentity) !== null;
+const looksLikeRecord = (r: Rec) => {
+  const identity = obj(r.userIdentity);
+  return (
+    typeof r.eventName === "string" ||
+    typeof r.eventSource === "string" ||
+    typeof identity?.accessKeyId === "string" ||
+    typeof identity?.arn === "string"
+  );
+};
 
 function done(records: Rec[], error: string | null, badLines: ShapedRead["badLines"] = []): ShapedRead {
   return { records, error, badLines, recognised: records.some(looksLikeRecord) };
@@ -171,7 +178,14 @@ export function readShaped(buf: Buffer, key: Buffer | null): ShapedRead {
   return readConcatenated(buf, start, key);
 }
 
-/** JSON Lines: a line that is not JSON is named and skipped, the others are read. */
+const OPEN = new Set([0x7b, 0x5b]);
+const CLOSE = new Set([0x7d, 0x5d]);
+
+/**
+ * JSON Lines: a line that is not JSON is named and skipped, the others are read. Lines without the
+ * key are not parsed, only checked to start and end like a JSON value: a line cut short (a Kafka
+ * message truncated, a partial write) may be the key's record cut before its key id.
+ */
 function readLines(buf: Buffer, key: Buffer | null): ShapedRead {
   const records: Rec[] = [];
   const bad: ShapedRead["badLines"] = [];
@@ -193,6 +207,14 @@ function readLines(buf: Buffer, key: Buffer | null): ShapedRead {
             error: parseError(err, text, line).replace(/ at line \d+, column/, " at column"),
           });
         }
+      }
+    } else {
+      let a = s;
+      let z = e;
+      while (a < z && isSpace(buf[a])) a++;
+      while (z > a && isSpace(buf[z - 1])) z--;
+      if (a < z && (!OPEN.has(buf[a] ?? 0) || !CLOSE.has(buf[z - 1] ?? 0))) {
+        bad.push({ line, error: "it is cut short or damaged (it does not start and end like a JSON value)" });
       }
     }
     s = e + 1;
