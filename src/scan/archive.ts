@@ -120,13 +120,14 @@ function openZip(w: Walk, path: string, data: Buffer, depth: number): void {
       warn(w, `${where}: encrypted, not read`);
       continue;
     }
-    if (e.size > w.limits.entryBytes) {
-      w.res.skipped.large++;
-      continue;
-    }
+    // The ratio first: a bomb is worth a warning, a merely large member is skipped like a file.
     const ratio = bombRatio(w, e.size, e.compressedSize);
     if (ratio !== null) {
       warn(w, `${where}: claims to expand ${ratio}x (a zip bomb?), not read`);
+      continue;
+    }
+    if (e.size > w.limits.entryBytes) {
+      w.res.skipped.large++;
       continue;
     }
     if (w.left <= 0) {
