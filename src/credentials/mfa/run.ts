@@ -148,8 +148,7 @@ function settingsOf(config: IniFile, names: ProfileNames): ProfileSettings {
   };
 }
 
-/** The caller's only TOTP device; refuses to guess between several (also used by `rotate`). */
-export async function chooseDevice(
+async function chooseDevice(
   port: MfaPort,
   identity: Identity,
   names: ProfileNames,
