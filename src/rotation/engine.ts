@@ -371,7 +371,7 @@ export class RotationEngine {
       // A definite refusal (the two-key limit reached by a person meanwhile, access denied) made
       // no key: say so, so that a later look does not take a person's key for one of ours. A
       // timeout or a 5xx may have made one: the marker stays and step 1 decides.
-      if (!(e as { retryable?: boolean }).retryable) {
+      if (definiteRefusal(e)) {
         await this.save(
           state,
           { state: "failed", data: { ...state.job.data, creating: null } },
@@ -755,6 +755,13 @@ export class RotationEngine {
     if (others.length > 0)
       this.deps.log(`Left alone: ${others.map(maskKeyId).join(", ")} (not made by this job).`);
   }
+}
+
+/** AWS answered the request with a 4xx: it was refused, nothing was made. */
+function definiteRefusal(e: unknown): boolean {
+  const status = (e as { cause?: { $metadata?: { httpStatusCode?: number } } }).cause?.$metadata
+    ?.httpStatusCode;
+  return typeof status === "number" && status >= 400 && status < 500;
 }
 
 export function twoKeysError(userName: string, others: string[]): RotationError {

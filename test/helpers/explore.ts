@@ -73,6 +73,8 @@ export interface Outcome {
   finalState: string;
   /** What went against an invariant; empty when the schedule holds. */
   violations: string[];
+  /** The engine's progress lines, for replaying one schedule (KEYWARDEN_EXPLORE=<schedule JSON>). */
+  log: string[];
 }
 
 const OTHER_SECRET = "OtherProfileSecretDoNotCopy0000000000000";
@@ -393,6 +395,7 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
   // A key of uncertain origin: the operator settles it as told. They know whether they made it:
   // keywarden's (its secret is lost) is deleted, then --resume; their own is kept, and --rollback.
   const events = await store.events(job.id);
+  for (const e of events) log.push(`event ${e.step} ${e.action} ${JSON.stringify(e.detail)}`);
   const uncertain = events.flatMap((e) =>
     e.action === "uncertain-key" || e.action === "rolled-back"
       ? (((e.detail.accessKeyIds ?? e.detail.uncertainKeys) as string[] | undefined) ?? [])
@@ -488,5 +491,5 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
   await store.close();
   if (otherStore) await (otherStore as Store).close();
   await rm(s.dir, { recursive: true, force: true });
-  return { schedule, boundaries, finalState: `${final.state}@${final.step}`, violations };
+  return { schedule, boundaries, finalState: `${final.state}@${final.step}`, violations, log };
 }
