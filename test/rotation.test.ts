@@ -110,6 +110,7 @@ describe("keywarden rotate --user (administrator)", () => {
         "newAccessKeyId",
         "nextAt",
         "oldAccessKeyId",
+        "rollbackFrom",
         "state",
         "step",
         "targets",
