@@ -1,5 +1,6 @@
 import { maskKeyId } from "../domain/key-id.js";
 import { CATEGORIES, CATEGORY_TITLES } from "./classify.js";
+import { redactValue } from "./redact.js";
 import type { IncidentReport } from "./types.js";
 
 // The incident report in the structure teams already write by hand (summary, problem statement,
@@ -195,7 +196,10 @@ ${parts.join("\n")}
 }
 
 export function renderIncidentReport(report: IncidentReport, format: IncidentFormat): string {
-  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
-  if (format === "html") return renderHtml(report);
-  return renderMarkdown(report);
+  // The same redaction as before the report was stored: a report stored by an older keywarden, or
+  // built by a caller of the library, is rendered without a secret in any encoding.
+  const r = redactValue(report) as IncidentReport;
+  if (format === "json") return `${JSON.stringify(r, null, 2)}\n`;
+  if (format === "html") return renderHtml(r);
+  return renderMarkdown(r);
 }

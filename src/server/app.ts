@@ -6,6 +6,7 @@ import { toAuditReportJson } from "../report/json.js";
 import { jobView } from "../rotation/job-view.js";
 import { DEFAULT_THRESHOLDS } from "../rules/rule.js";
 import { JobNotFoundError } from "../store/errors.js";
+import { redactValue } from "../response/redact.js";
 import type { IncidentReport } from "../response/types.js";
 import type { RotationJob, StoredRecord } from "../store/types.js";
 import { latestAudit, saveAudit } from "./audit-records.js";
@@ -237,10 +238,13 @@ export function createApp(deps: ServerDeps): Hono {
     });
   }
 
-  api.get("/incidents", async (c) => c.json((await store.listRecords("incident")).map(recordData)));
+  // Incidents pass the response capability's redaction again on the way out (one stored before it
+  // caught every encoding of a secret must not serve one).
+  const incidentData = (r: StoredRecord) => redactValue(recordData(r));
+  api.get("/incidents", async (c) => c.json((await store.listRecords("incident")).map(incidentData)));
   api.get("/incidents/:id", async (c) => {
     const r = await store.getRecord("incident", c.req.param("id"));
-    return r ? c.json(recordData(r)) : fail(c, 404, "no such incident", "List them at /api/v1/incidents.");
+    return r ? c.json(incidentData(r)) : fail(c, 404, "no such incident", "List them at /api/v1/incidents.");
   });
 
   // The report `keywarden respond` writes, rendered by the response capability's own renderer.

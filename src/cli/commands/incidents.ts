@@ -9,8 +9,9 @@ import { writeOutput } from "../output.js";
 
 // keywarden incidents: the incidents `respond` stored, listed, shown and rendered.
 
-function asReport(r: StoredRecord): IncidentReport {
-  return r.data as unknown as IncidentReport;
+/** A stored incident, through the redaction again: one stored before it caught every encoding of a secret. */
+function asReport(r: StoredRecord, redact: (v: unknown) => unknown): IncidentReport {
+  return redact(r.data) as IncidentReport;
 }
 
 async function withStore<T>(
@@ -27,9 +28,12 @@ async function withStore<T>(
 }
 
 async function load(io: CliIO, id: string): Promise<IncidentReport> {
-  const rec = await withStore(io, (s) => s.getRecord("incident", id));
+  const [rec, { redactValue }] = await Promise.all([
+    withStore(io, (s) => s.getRecord("incident", id)),
+    import("../../response/redact.js"),
+  ]);
   if (!rec) throw new UsageError(`there is no incident ${id}`, "List them with `keywarden incidents`.");
-  return asReport(rec);
+  return asReport(rec, redactValue);
 }
 
 function listRows(reports: IncidentReport[]): string {
@@ -90,7 +94,8 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
       const recs = await withStore(io, (s) =>
         s.listRecords("incident", flags.key ? { subject: flags.key } : {}),
       );
-      const reports = recs.map(asReport);
+      const { redactValue } = await import("../../response/redact.js");
+      const reports = recs.map((r) => asReport(r, redactValue));
       if (flags.format === "json") {
         const summary = reports.map((r) => ({
           incidentId: r.incidentId,
