@@ -119,6 +119,8 @@ describe("keywarden scan (CLI)", () => {
             physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } };
           }[];
           partialFingerprints: Record<string, string>;
+          message: { text: string };
+          properties: { accessKeyId?: string };
         }[];
       }[];
     };
@@ -134,6 +136,9 @@ describe("keywarden scan (CLI)", () => {
     expect(res?.locations[0]?.physicalLocation.artifactLocation.uri).toBe("config/prod.ini");
     expect(res?.locations[0]?.physicalLocation.region.startLine).toBe(3);
     expect(res?.partialFingerprints["keywarden/v1"]).toMatch(/^[0-9a-f]{32}$/);
+    // Code scanning alerts carry the whole id the user acts on.
+    expect(res?.properties.accessKeyId).toBe(KEY);
+    expect(res?.message.text).toContain(`\`keywarden respond ${KEY}\``);
     expect(r.stdout).not.toContain(SECRET);
 
     const md = await scan(["--format", "markdown", "--offline", "--no-store"]);
