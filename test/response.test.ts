@@ -167,14 +167,15 @@ describe("respond: containment first", () => {
         endpointUrl: emu.endpoint,
         region: REGION,
         credentials: DUMMY_CREDENTIALS,
-        // An account or partition without AWSCompromisedKeyQuarantineV3 answers NoSuchEntity.
+        // An account or partition without AWSCompromisedKeyQuarantineV4/V3/V2 answers NoSuchEntity.
         configureClient: (client) => {
           if (!(client instanceof IAMClient)) return;
           const refuseManaged: InitializeMiddleware<object, MetadataBearer> = (next, context) => (args) => {
             const input = args.input as { PolicyArn?: string };
-            if (context.commandName === "AttachUserPolicyCommand" && input.PolicyArn === QUARANTINE) {
+            const managed = /:policy\/AWSCompromisedKeyQuarantineV\d$/.test(input.PolicyArn ?? "");
+            if (context.commandName === "AttachUserPolicyCommand" && managed) {
               const err = Object.assign(
-                new Error(`Policy ${QUARANTINE} does not exist or is not attachable.`),
+                new Error(`Policy ${input.PolicyArn ?? ""} does not exist or is not attachable.`),
                 {
                   name: "NoSuchEntity",
                   $metadata: { httpStatusCode: 404 },

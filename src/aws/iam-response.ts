@@ -26,7 +26,12 @@ import {
   type IAMClient,
 } from "@aws-sdk/client-iam";
 import { GetAccessKeyInfoCommand, GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
-import type { KeyOwner, RemediationPort, ResponseIamPort } from "../response/ports.js";
+import {
+  AWS_QUARANTINE_POLICIES,
+  type KeyOwner,
+  type RemediationPort,
+  type ResponseIamPort,
+} from "../response/ports.js";
 import { IAM_REMOVABLE_TYPES, type CreatedResource } from "../response/types.js";
 import { call, callSite, mapAwsError } from "./errors.js";
 import type { AwsSession } from "./session.js";
@@ -37,8 +42,8 @@ export const FALLBACK_POLICY_NAME = "KeywardenCompromisedKeyQuarantine";
 const FALLBACK_POLICY_PATH = "/keywarden/";
 
 /**
- * keywarden's own stand-in for AWSCompromisedKeyQuarantineV3, for accounts or partitions without
- * it: deny what an attacker does next with a user's rights (new principals and credentials, policy
+ * keywarden's own stand-in for AWSCompromisedKeyQuarantineV4/V3/V2, for accounts or partitions
+ * without any of them: deny what an attacker does next with a user's rights (new principals and credentials, policy
  * changes, compute, functions, data exposure, turning off logging and detection).
  */
 export const FALLBACK_POLICY_DOCUMENT = {
@@ -113,6 +118,16 @@ const isNoSuchEntity = (err: unknown): boolean => {
   return e.name === "NoSuchEntity" || e.name === "NoSuchEntityException" || e.Code === "NoSuchEntity";
 };
 
+/**
+ * AttachUserPolicy's NoSuchEntity about the policy ("Policy arn:... does not exist or is not
+ * attachable"), not about the user ("The user with name X cannot be found"): only the first means
+ * "try the next version".
+ */
+const isMissingPolicy = (err: unknown): boolean =>
+  isNoSuchEntity(err) && !/\buser\b/i.test((err as { message?: string }).message ?? "");
+
+const managedArn = (partition: string, name: string) => `arn:${partition}:iam::aws:policy/${name}`;
+
 export function responseIamPort(
   session: AwsSession,
   clients: { iam?: IAMClient; sts?: STSClient } = {},
@@ -181,13 +196,32 @@ export function responseIamPort(
       );
     },
 
+    async newestQuarantinePolicy(account) {
+      for (const name of AWS_QUARANTINE_POLICIES) {
+        const arn = managedArn(account.partition, name);
+        try {
+          await iam().send(new GetPolicyCommand({ PolicyArn: arn }));
+          return arn;
+        } catch (err) {
+          if (!isNoSuchEntity(err)) throw mapAwsError(err, site("GetPolicy"));
+        }
+      }
+      return null;
+    },
+
     async attachQuarantine(userName, account) {
-      const managed = `arn:${account.partition}:iam::aws:policy/AWSCompromisedKeyQuarantineV3`;
-      try {
-        await iam().send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: managed }));
-        return { arn: managed, kind: "managed" as const };
-      } catch (err) {
-        if (!isNoSuchEntity(err)) throw mapAwsError(err, site("AttachUserPolicy"));
+      // Newest first: on AWS the first call succeeds, so containment costs one call; an account or
+      // partition that lacks a version answers NoSuchEntity and the next one is tried.
+      const missing: string[] = [];
+      for (const name of AWS_QUARANTINE_POLICIES) {
+        const managed = managedArn(account.partition, name);
+        try {
+          await iam().send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: managed }));
+          return { arn: managed, kind: "managed" as const, missing };
+        } catch (err) {
+          if (!isMissingPolicy(err)) throw mapAwsError(err, site("AttachUserPolicy"));
+          missing.push(name);
+        }
       }
       const arn = `arn:${account.partition}:iam::${account.accountId}:policy${FALLBACK_POLICY_PATH}${FALLBACK_POLICY_NAME}`;
       let exists = true;
@@ -204,7 +238,7 @@ export function responseIamPort(
               PolicyName: FALLBACK_POLICY_NAME,
               Path: FALLBACK_POLICY_PATH,
               Description:
-                "keywarden: quarantine for a user whose access key leaked (AWSCompromisedKeyQuarantineV3 was unavailable)",
+                "keywarden: quarantine for a user whose access key leaked (AWSCompromisedKeyQuarantineV4/V3/V2 were unavailable)",
               PolicyDocument: JSON.stringify(FALLBACK_POLICY_DOCUMENT),
             }),
           ),
@@ -213,7 +247,7 @@ export function responseIamPort(
       await call(site("AttachUserPolicy"), () =>
         iam().send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: arn })),
       );
-      return { arn, kind: "fallback" as const };
+      return { arn, kind: "fallback" as const, missing };
     },
   };
 }
@@ -306,8 +340,9 @@ export function iamRemediationPort(
     return `deleted role ${roleName}`;
   }
 
+  // Any version of AWS's quarantine policy (V1 has no suffix), or keywarden's own.
   const isQuarantine = (arn: string) =>
-    arn.endsWith(":policy/AWSCompromisedKeyQuarantineV3") || arn.endsWith(`/${FALLBACK_POLICY_NAME}`);
+    /:policy\/AWSCompromisedKeyQuarantine(V\d+)?$/.test(arn) || arn.endsWith(`/${FALLBACK_POLICY_NAME}`);
 
   return {
     supports(r: CreatedResource) {

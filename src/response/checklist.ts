@@ -58,7 +58,8 @@ export function buildChecklist(input: {
       detail:
         containment.quarantinePolicyArn && !dry
           ? `${containment.quarantinePolicyArn} is attached to ${userName}.`
-          : `aws iam attach-user-policy --user-name ${userName} --policy-arn arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3`,
+          : (containment.planned.find((c) => c.includes("attach-user-policy")) ??
+            `aws iam attach-user-policy --user-name ${userName} --policy-arn arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV4`),
     },
     {
       id: "review-cloudtrail",
@@ -87,7 +88,7 @@ export function buildChecklist(input: {
     },
     {
       id: "keep-quarantine",
-      title: "Keep AWSCompromisedKeyQuarantineV3 attached until remediation ends",
+      title: "Keep the quarantine policy attached until remediation ends",
       status: "open",
       detail: "Removing it early can affect eligibility for AWS account concessions related to the incident.",
     },

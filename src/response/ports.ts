@@ -5,6 +5,21 @@ import type { CreatedResource, TrailEvent, UndatedRecord, UnreadableFile } from 
 
 export const QUARANTINE_POLICY_ARN_SUFFIX = "policy/AWSCompromisedKeyQuarantineV3";
 
+/** AWS's managed quarantine policies, newest first: containment attaches the newest the account has. */
+export const AWS_QUARANTINE_POLICIES = [
+  "AWSCompromisedKeyQuarantineV4",
+  "AWSCompromisedKeyQuarantineV3",
+  "AWSCompromisedKeyQuarantineV2",
+] as const;
+
+/** What containment attached: an AWS managed policy, or keywarden's own deny policy. */
+export interface AttachedQuarantine {
+  arn: string;
+  kind: "managed" | "fallback";
+  /** The newer AWS versions the account does not have (tried first, in order). */
+  missing?: string[];
+}
+
 export interface KeyOwner {
   userName: string;
   status: "Active" | "Inactive";
@@ -19,13 +34,15 @@ export interface ResponseIamPort {
   keyOwner(accessKeyId: string): Promise<KeyOwner | null>;
   deactivate(userName: string, accessKeyId: string): Promise<void>;
   /**
-   * Attaches AWSCompromisedKeyQuarantineV3; when the account lacks it, keywarden's own deny
-   * policy (created once, then reused). Returns the attached policy.
+   * Attaches the newest of AWS_QUARANTINE_POLICIES the account has; when it has none,
+   * keywarden's own deny policy (created once, then reused). Returns the attached policy.
    */
   attachQuarantine(
     userName: string,
     account: { accountId: string; partition: string },
-  ): Promise<{ arn: string; kind: "managed" | "fallback" }>;
+  ): Promise<AttachedQuarantine>;
+  /** Read-only (a dry run): the ARN of the newest AWS quarantine policy the account has, or null for none. */
+  newestQuarantinePolicy?(account: { accountId: string; partition: string }): Promise<string | null>;
 }
 
 export interface LookupPort {

@@ -5,7 +5,14 @@ import { buildChecklist } from "./checklist.js";
 import { classifyEvent } from "./classify.js";
 import { mergeEvents } from "./normalize.js";
 import { redactValue } from "./redact.js";
-import type { LogReader, LookupPort, RemediationPort, ResponseIamPort } from "./ports.js";
+import {
+  AWS_QUARANTINE_POLICIES,
+  type AttachedQuarantine,
+  type LogReader,
+  type LookupPort,
+  type RemediationPort,
+  type ResponseIamPort,
+} from "./ports.js";
 import { createdResources } from "./sweep.js";
 import {
   IAM_REMOVABLE_TYPES,
@@ -247,6 +254,14 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   step(
     `Found the key's owner: IAM user ${owner.userName} in account ${caller.accountId}; key status ${owner.status}`,
   );
+  /** Which policy containment attached, and why that one: for the log line and the record. */
+  const quarantineWords = (q: AttachedQuarantine): string => {
+    const name = q.arn.slice(q.arn.lastIndexOf("/") + 1);
+    const missing = q.missing ?? [];
+    return q.kind === "managed"
+      ? `${name} attached to ${owner.userName} (the newest AWS quarantine policy the account has${missing.length > 0 ? `; it lacks ${missing.join(", ")}` : ""})`
+      : `keywarden's own deny policy ${name} attached to ${owner.userName} (the account has none of ${missing.join(", ") || AWS_QUARANTINE_POLICIES.join(", ")})`;
+  };
 
   const containment: Containment = {
     deactivated: false,
@@ -259,11 +274,17 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     containedAt: null,
   };
   if (opts.dryRun) {
+    // Which policy containment would attach: the newest AWS version the account has (read-only).
+    const newest = deps.iam.newestQuarantinePolicy
+      ? await deps.iam.newestQuarantinePolicy(caller)
+      : `arn:${caller.partition}:iam::aws:policy/${AWS_QUARANTINE_POLICIES[0]}`;
     containment.planned = [
       owner.status === "Active"
         ? `aws iam update-access-key --user-name ${owner.userName} --access-key-id ${opts.accessKeyId} --status Inactive`
         : `(the key is already Inactive)`,
-      `aws iam attach-user-policy --user-name ${owner.userName} --policy-arn arn:${caller.partition}:iam::aws:policy/AWSCompromisedKeyQuarantineV3`,
+      newest
+        ? `aws iam attach-user-policy --user-name ${owner.userName} --policy-arn ${newest}`
+        : `(the account has none of ${AWS_QUARANTINE_POLICIES.join(", ")}: keywarden's own deny policy policy/keywarden/KeywardenCompromisedKeyQuarantine would be created and attached)`,
     ];
     step("Dry run: containment planned, nothing changed");
     deps.log(`dry run: would deactivate ${masked} and quarantine ${owner.userName}; nothing changed`);
@@ -278,10 +299,10 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     containment.secondsToContain = Math.round((at.getTime() - started.getTime()) / 10) / 100;
     steps.push({
       at: containment.containedAt,
-      what: `Contained: key Inactive, ${q.arn} attached to ${owner.userName}`,
+      what: `Contained: key Inactive, ${quarantineWords(q)}: ${q.arn}`,
     });
     deps.log(
-      `contained ${masked} in ${containment.secondsToContain.toFixed(2)} s: key Inactive, ${q.kind === "managed" ? "AWSCompromisedKeyQuarantineV3" : q.arn} attached to ${owner.userName}`,
+      `contained ${masked} in ${containment.secondsToContain.toFixed(2)} s: key Inactive, ${quarantineWords(q)}`,
     );
   }
 

@@ -20,6 +20,7 @@ Test-only endpoints (JSON in, JSON out; errors are HTTP 400 with {"error": "..."
   POST /_test/iam/credential-report  drive the credential report snapshot (expire, in progress...)
   POST /_test/cloudtrail/events      replace the events that CloudTrail LookupEvents answers from
   POST /_test/iam/mfa                MFA-protected API access on/off, and the GetSessionToken calls seen
+  POST /_test/iam/managed-policies   add AWSCompromisedKeyQuarantineV4 / remove AWS managed policies
 The exact JSON shapes are documented on each handler below.
 """
 
@@ -961,6 +962,72 @@ def _resource_words(request, resource):
 
 
 # ---------------------------------------------------------------------------------------------
+# POST /_test/iam/managed-policies: which AWS managed policies an account has
+# ---------------------------------------------------------------------------------------------
+# moto 5.2.1 ships AWS managed policies up to AWSCompromisedKeyQuarantineV3; AWS published
+# AWSCompromisedKeyQuarantineV4 in November 2026, and a partition may lack a newer version for a
+# while. keywarden's containment attaches the newest version the account has, so a test needs an
+# account with V4, and accounts without V4, V3 or V2:
+#
+# {"account_id"?: "123456789012", "add"?: ["AWSCompromisedKeyQuarantineV4"], "remove"?: [names]}
+#   -> {"quarantine_policies": [the AWSCompromisedKeyQuarantine* names the account now has]}
+# `add` knows only the names in EXTRA_MANAGED_POLICIES; `remove` takes any AWS managed policy.
+# Until the next reset (moto's reset rebuilds every backend from its own data).
+#
+# V4's document here is a stand-in, not AWS's text: V3's Deny list plus a few more actions, enough
+# for containment to attach it and for the policy to deny (explicit Deny wins in moto too).
+
+EXTRA_MANAGED_POLICIES = {"AWSCompromisedKeyQuarantineV4": "AWSCompromisedKeyQuarantineV3"}
+# Not in moto's V3; chosen only so that the stand-in differs from V3.
+V4_EXTRA_ACTIONS = ["ec2:CreateFleet", "sagemaker:CreateNotebookInstance"]
+
+
+def _aws_managed(backend, name):
+    return backend.managed_policies.get(f"arn:{PARTITION}:iam::aws:policy/{name}")
+
+
+def _extra_policy(backend, account_id, name):
+    base = _aws_managed(backend, EXTRA_MANAGED_POLICIES[name])
+    if base is None:
+        raise BadRequest(f"{name} is built from {EXTRA_MANAGED_POLICIES[name]}, which this account lacks")
+    version = next(v for v in base.versions if v.version_id == base.default_version_id)
+    statements = json.loads(version.document)["Statement"]
+    extra = {"Sid": "EmulatorStandIn", "Effect": "Deny", "Action": V4_EXTRA_ACTIONS, "Resource": "*"}
+    data = {
+        "DefaultVersionId": "v1",
+        "Path": "/",
+        "Document": {"Version": "2012-10-17", "Statement": [*statements, extra]},
+        "CreateDate": "2026-11-06T00:37:00+00:00",
+        "UpdateDate": "2026-11-09T22:27:00+00:00",
+    }
+    return iam_models.AWSManagedPolicy.from_data(name, account_id, backend.region_name, data)
+
+
+def control_managed_policies(body):
+    account_id = body.get("account_id", DEFAULT_ACCOUNT)
+    backend = iam_backend(account_id)
+    add, remove = body.get("add") or [], body.get("remove") or []
+    if not isinstance(add, list) or not isinstance(remove, list):
+        raise BadRequest("add and remove must be lists of policy names")
+    for name in add:
+        if name not in EXTRA_MANAGED_POLICIES:
+            raise BadRequest(f"add: unknown policy {name!r} (known: {', '.join(EXTRA_MANAGED_POLICIES)})")
+    for name in remove:
+        if _aws_managed(backend, name) is None:
+            raise BadRequest(f"remove: the account has no AWS managed policy {name!r}")
+    for name in remove:
+        policy = backend.managed_policies.pop(f"arn:{PARTITION}:iam::aws:policy/{name}")
+        backend.aws_managed_policies = [p for p in backend.aws_managed_policies if p is not policy]
+    for name in add:
+        if _aws_managed(backend, name) is None:
+            policy = _extra_policy(backend, account_id, name)
+            backend.managed_policies[policy.arn] = policy
+            backend.aws_managed_policies.append(policy)
+    present = [p.name for p in backend.aws_managed_policies if p.name.startswith("AWSCompromisedKeyQuarantine")]
+    return {"quarantine_policies": sorted(present)}
+
+
+# ---------------------------------------------------------------------------------------------
 # The WSGI app: our routes first, moto's dispatcher for everything else
 # ---------------------------------------------------------------------------------------------
 
@@ -995,6 +1062,7 @@ ROUTES = {
     "/_test/iam/credential-report": control_credential_report,
     "/_test/cloudtrail/events": seed_cloudtrail_events,
     "/_test/iam/mfa": control_mfa,
+    "/_test/iam/managed-policies": control_managed_policies,
 }
 
 
