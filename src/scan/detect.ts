@@ -165,8 +165,15 @@ function detectHits(text: string): Hit[] {
   }
   // One search for all the names' needles, then split by family.
   const named = positions(text, NEEDLES);
-  const secretNames = named.filter((p) => SECRET_NEEDLES.some((n) => text.startsWith(n, p)));
+  const keyNames = named.filter((p) => SECRET_NEEDLES.some((n) => text.startsWith(n, p)));
   const tokenNames = named.filter((p) => TOKEN_NEEDLES.some((n) => text.startsWith(n, p)));
+  // "secret_key", "SecretAccessKey", "SECRET_KEY": "Key", or "key"/"KEY" after "_" or "-".
+  const secretNames: number[] = [];
+  for (const p of keyNames) {
+    const before = text.charCodeAt(p - 1);
+    if (text.charCodeAt(p) === 75 && text.charCodeAt(p + 1) === 101) secretNames.push(p);
+    else if (before === 95 || before === 45) secretNames.push(p - 1);
+  }
   for (const start of nameStarts(text, secretNames, ["secret"])) {
     SECRET_AT_RE.lastIndex = start;
     const m = SECRET_AT_RE.exec(text);
@@ -175,7 +182,7 @@ function detectHits(text: string): Hit[] {
     const value = m[2] ?? "";
     addSecret(value, m.index + m[0].length - value.length, isPlausibleSecret);
   }
-  for (const g of gitSecretsNamed(text, secretNames)) addSecret(g.value, g.index, isSecretLikeValue);
+  for (const g of gitSecretsNamed(text, keyNames)) addSecret(g.value, g.index, isSecretLikeValue);
 
   const tokens: Hit[] = [];
   const tokenAt = new Set<number>();
@@ -189,7 +196,10 @@ function detectHits(text: string): Hit[] {
     const m = TOKEN_AT_RE.exec(text);
     if (m) addToken(m[1] ?? "", m.index + m[0].length - (m[1] ?? "").length, isPlausibleSessionToken);
   }
-  for (const p of positions(text, SESSION_LABELS)) {
+  // A bare `session:` label says little (web sessions, cookies): it counts beside a temporary
+  // key id only, which also spares every other file the search for "session" (a common word).
+  const sessionLabels = keyIds.some((k) => k.id.startsWith("ASIA")) ? positions(text, SESSION_LABELS) : [];
+  for (const p of sessionLabels) {
     if (p > 0 && isNameChar(text.charCodeAt(p - 1)) && text.charCodeAt(p - 1) !== 95) continue;
     SESSION_LABEL_AT_RE.lastIndex = p;
     const m = SESSION_LABEL_AT_RE.exec(text);
@@ -205,30 +215,27 @@ function detectHits(text: string): Hit[] {
   return [...hits, ...secrets, ...tokens];
 }
 
-/** Bare `session` labels (TruffleHog's `session: ...`); 7 characters, so indexOf skips ahead fast. */
+/** Bare `session` labels (TruffleHog's `session: ...`). */
 const SESSION_LABELS = ["session", "Session"] as const;
+
+/** What may stand between a name and its `=` or `:`: quotes, spaces, tabs. */
+const ASSIGN_PAD = new Set([34, 39, 96, 32, 9]);
 
 /**
  * Values under git-secrets' optional-prefix names (`aws_key`, `access_key`, `SecretKey`, `KEY`):
- * the needles already found ("_key", "Key"...) plus "key"/"KEY" standing alone, widened to the
- * whole identifier, which must be one of those names.
+ * every "key"/"KEY"/"Key" hit, widened to the whole identifier, which must be one of those names.
  */
-function gitSecretsNamed(text: string, needles: number[]): { value: string; index: number }[] {
+function gitSecretsNamed(text: string, keyNames: number[]): { value: string; index: number }[] {
   const out: { value: string; index: number }[] = [];
-  const ends = new Set<number>();
-  for (const p of needles) {
-    // "_key" / "-key" / "Key" / "_KEY": the name ends 4 or 3 characters on.
-    const len = text.charCodeAt(p) === 75 ? 3 : 4;
-    ends.add(p + len);
-  }
-  for (const n of ["key", "KEY"]) {
-    for (let i = text.indexOf(n); i >= 0; i = text.indexOf(n, i + 3)) {
-      if (i > 0 && isNameChar(text.charCodeAt(i - 1))) continue;
-      ends.add(i + 3);
-    }
-  }
+  const ends = keyNames.map((p) => p + 3);
   for (const end of ends) {
     if (end < text.length && isNameChar(text.charCodeAt(end))) continue;
+    // Most names ending in "key" are not assigned a value here (getKey(), publicKey,): look for
+    // the `=` or `:` first, before widening to the whole name.
+    let v = end;
+    while (v < text.length && v < end + 8 && ASSIGN_PAD.has(text.charCodeAt(v))) v++;
+    const op = text.charCodeAt(v);
+    if (op !== 58 && op !== 61) continue;
     let start = end;
     while (start > 0 && end - start < 24 && isNameChar(text.charCodeAt(start - 1))) start--;
     if (!GIT_SECRETS_NAME_RE.test(text.slice(start, end))) continue;
@@ -307,6 +314,7 @@ function joinFragments(
  * (if any) that accepts it: such hits are kept, marked, for the caller to count as suppressed.
  */
 function locate(text: string, hits: Hit[]): RawFinding[] {
+  if (hits.length === 0) return [];
   hits.sort((a, b) => a.index - b.index);
   const markers = hasMarkers(text);
   const out: RawFinding[] = [];

@@ -57,10 +57,12 @@ export const TOKEN_AT_RE = new RegExp(
 
 /**
  * What indexOf looks for: the tail of each name. V8's string search first looks for the needle's
- * first character, so needles start with a character rare in code and prose ("_", "-", a capital):
- * "Key" runs twenty times faster than "secret". A hit then looks back for "secret"/"session".
+ * first character, so needles start with a character rare in code and prose where they can ("_",
+ * "-", a capital): "Key" runs twenty times faster than "secret". A hit then looks back for
+ * "secret"/"session". "key" and "KEY" stand for "_key", "-key", "_KEY" (the hit's previous
+ * character tells) and for git-secrets' bare `key`/`KEY` names, in one pass each.
  */
-export const SECRET_NEEDLES = ["_key", "_KEY", "-key", "Key"] as const;
+export const SECRET_NEEDLES = ["key", "KEY", "Key"] as const;
 export const TOKEN_NEEDLES = ["_token", "_TOKEN", "-token", "Token"] as const;
 /** How far back from a needle the name can start ("secret_access" is 13 characters). */
 export const NAME_LOOKBACK = 16;
