@@ -1,7 +1,12 @@
 import { mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AttachUserPolicyCommand, CreateAccessKeyCommand, DeleteAccessKeyCommand } from "@aws-sdk/client-iam";
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  DeleteAccessKeyCommand,
+  PutUserPolicyCommand,
+} from "@aws-sdk/client-iam";
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -280,6 +285,34 @@ describe("a self-rotation resumed after a crash in the middle of delivering", ()
     expect(keys).toHaveLength(1);
     expect(await readFile(credentials, "utf8")).toContain(keys[0]?.id ?? "?");
     expect(await readFile(join(dir, ".env"), "utf8")).toContain(keys[0]?.id ?? "?");
+  });
+});
+
+describe("permissions are checked before a key exists", () => {
+  it("an operator who may not delete keys is refused by IAM's policy simulator, and nothing is created", async () => {
+    const old = await user("svc");
+    const ops = await user("ops");
+    await emu.iam(asAdmin()).send(
+      new PutUserPolicyCommand({
+        UserName: "ops",
+        PolicyName: "all-but-delete",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: "*", Resource: "*" },
+            { Effect: "Deny", Action: "iam:DeleteAccessKey", Resource: "*" },
+          ],
+        }),
+      }),
+    );
+    await emu.client.setAuth(true);
+    const r = await runCli(["rotate", "--user", "svc", "--to", "secretsmanager:svc/aws", ...fast], {
+      env: env({ AWS_ACCESS_KEY_ID: ops.accessKeyId, AWS_SECRET_ACCESS_KEY: ops.secretAccessKey }),
+    });
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain("may not iam:DeleteAccessKey (explicitDeny)");
+    expect(await keysOf("svc")).toEqual([{ id: old.accessKeyId, status: "Active" }]);
+    expect(await secretKeyId("svc/aws")).toBeNull();
   });
 });
 

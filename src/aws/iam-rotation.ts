@@ -4,6 +4,7 @@ import {
   GetAccessKeyLastUsedCommand,
   ListAccessKeysCommand,
   ListUserTagsCommand,
+  SimulatePrincipalPolicyCommand,
   TagUserCommand,
   UntagUserCommand,
   UpdateAccessKeyCommand,
@@ -91,6 +92,37 @@ export function iamRotationPort(session: AwsSession, signWith?: KeyCredentials):
       await call(site(session, "UntagUser"), () =>
         iam().send(new UntagUserCommand({ UserName: userName, TagKeys: [key] })),
       );
+    },
+
+    async simulate(principalArn, actions, context = {}) {
+      try {
+        const decisions: Record<string, string> = {};
+        let marker: string | undefined;
+        do {
+          const r = await call(site(session, "SimulatePrincipalPolicy"), () =>
+            iam().send(
+              new SimulatePrincipalPolicyCommand({
+                PolicySourceArn: principalArn,
+                ActionNames: [...actions],
+                ContextEntries: Object.entries(context).map(([k, v]) => ({
+                  ContextKeyName: k,
+                  ContextKeyValues: [v],
+                  ContextKeyType: v === "true" || v === "false" ? "boolean" : "string",
+                })),
+                Marker: marker,
+              }),
+            ),
+          );
+          for (const e of r.EvaluationResults ?? [])
+            if (e.EvalActionName) decisions[e.EvalActionName] = e.EvalDecision ?? "implicitDeny";
+          marker = r.IsTruncated ? r.Marker : undefined;
+        } while (marker);
+        return decisions;
+      } catch {
+        // Simulation is a courtesy check: not allowed to simulate, no such principal (a role
+        // reached through SSO), or an endpoint without it, and the run goes on without it.
+        return null;
+      }
     },
 
     async whoAmIWith(credentials: KeyCredentials) {

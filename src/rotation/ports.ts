@@ -37,6 +37,15 @@ export interface IamRotationPort {
   listUserTags(userName: string): Promise<Record<string, string>>;
   tagUser(userName: string, key: string, value: string): Promise<void>;
   untagUser(userName: string, key: string): Promise<void>;
+  /**
+   * IAM's policy simulator for the caller: each action's decision ("allowed", "implicitDeny",
+   * "explicitDeny"), or null where simulation is not possible (not allowed, not an IAM user).
+   */
+  simulate(
+    principalArn: string,
+    actions: readonly string[],
+    context?: Record<string, string>,
+  ): Promise<Record<string, string> | null>;
 }
 
 /** A place the new secret is delivered to. Backups hold references (paths, version ids), never secrets. */

@@ -69,6 +69,7 @@ from moto.core.exceptions import AccessDeniedError
 from moto.core.utils import utcnow
 from moto.iam import access_control
 from moto.iam import models as iam_models
+from moto.iam import exceptions as iam_exceptions
 from moto.iam.exceptions import IAMException
 from moto.iam.models import (
     IAMBackend,
@@ -1113,6 +1114,54 @@ def exit_with_parent():
         os._exit(0)
 
 
+# ---------------------------------------------------------------------------------------------
+# iam:SimulatePrincipalPolicy, which stock moto lacks: the user's identity policies (inline,
+# attached, groups) evaluated by moto's own evaluator, the one its auth checks use, so the answer
+# matches what the calls themselves would meet (resource always "*", no conditions, as there).
+
+
+def simulate_principal_policy(self):  # added to IamResponse
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    arn = self._get_param("PolicySourceArn") or ""
+    params = self._get_params()
+    actions = params.get("ActionNames") or []
+    resources = params.get("ResourceArns") or ["*"]
+    name = arn.rsplit("/", 1)[-1]
+    if ":user/" not in arn or name not in self.backend.users:
+        raise iam_exceptions.NotFoundException(f"The user with name {name} cannot be found.")
+    backend = self.backend
+    policies = [backend.get_user_policy(name, p) for p in backend.list_user_policies(name)]
+    policies += backend.list_attached_user_policies(name)[0]
+    for group in backend.get_groups_for_user(name):
+        policies += [backend.get_group_policy(group.name, p) for p in backend.list_group_policies(group.name)]
+        policies += backend.list_attached_group_policies(group.name)[0]
+    # The MFA context the caller names (ContextEntries), as the MFA switch above evaluates it.
+    mfa = None
+    for entry in params.get("ContextEntries") or []:
+        if str(entry.get("ContextKeyName", "")).lower() == MFA_KEY:
+            mfa = "true" in [str(v).lower() for v in entry.get("ContextKeyValues") or []]
+    _REQUEST.mfa = mfa
+    results = []
+    for action in actions:
+        for resource in resources:
+            decision = "implicitDeny"
+            for p in policies:
+                r = IAMPolicy(p).is_action_permitted(action, resource)
+                if r == PermissionResult.DENIED:
+                    decision = "explicitDeny"
+                    break
+                if r == PermissionResult.PERMITTED:
+                    decision = "allowed"
+            results.append({"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": decision})
+    _REQUEST.mfa = None
+    return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+
+def patch_simulation():
+    IamResponse.simulate_principal_policy = simulate_principal_policy
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="keywarden's moto-based AWS emulator")
     parser.add_argument("port", nargs="?", type=int, default=0)
@@ -1135,6 +1184,7 @@ def main(argv):
     patch_password_changes()
     patch_credential_report()
     patch_mfa()
+    patch_simulation()
 
     server = make_server("127.0.0.1", args.port, App(), threaded=True)
     if args.exit_with_parent:

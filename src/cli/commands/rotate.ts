@@ -199,6 +199,13 @@ async function startRotation(flags: RotateFlags, io: CliIO, c: StartContext): Pr
   // target parses, can be written and reads back.
   const planTargets = wiring.makeTargets(session, io, { id: "dry-run", userName, targets: input.targets });
   for (const t of planTargets) await t.preflight();
+  const { checkRotationPermissions } = await import("../../rotation/permission-check.js");
+  const { signsWithOneMfaSession } = await import("../rotation-mfa.js");
+  await checkRotationPermissions(iamRotationPort(session), me.arn, input.targets, {
+    mfa: signsWithOneMfaSession(session),
+    self,
+    log: (line) => io.stderr.write(`keywarden: ${line}\n`),
+  });
   if (flags.dryRun) {
     io.stdout.write(`${describePlan(input, planTargets).join("\n")}\nNothing was changed (--dry-run).\n`);
     return 0;
@@ -234,6 +241,8 @@ async function checkUserLock(
     tags = await iam.listUserTags(userName);
   } catch (e) {
     if (self && e instanceof AccessDeniedError) return; // the engine says why it cannot lock
+    const name = (e as { cause?: { name?: string } }).cause?.name;
+    if (name === "NoSuchEntityException" || name === "NoSuchEntity") return; // the plan names it
     throw e;
   }
   const held = parseLock(tags[LOCK_TAG]);
