@@ -7,7 +7,7 @@ const meta: RuleMeta = {
   title: "Active access keys close to their rotation date",
   severity: "low",
   level: "key",
-  cis: { v3: "1.14", v5: "1.13" },
+  cis: { v3: "1.14", v5: "1.13", v7: "2.12" },
   securityHub: ["IAM.3"],
   risk:
     "A key that reaches the rotation limit fails the audit (and, with enforcement, gets disabled); " +

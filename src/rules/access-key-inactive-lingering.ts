@@ -20,7 +20,7 @@ const meta: RuleMeta = {
   title: "Inactive access keys are deleted, not left taking a key slot",
   severity: "low",
   level: "key",
-  cis: { v3: null, v5: null },
+  cis: { v3: null, v5: null, v7: null },
   securityHub: [],
   risk:
     "An IAM user has two key slots and an inactive key still takes one, so the next rotation fails " +

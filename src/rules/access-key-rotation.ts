@@ -7,7 +7,7 @@ const meta: RuleMeta = {
   title: "Active access keys are rotated within the rotation period (CIS: 90 days)",
   severity: "medium",
   level: "key",
-  cis: { v3: "1.14", v5: "1.13" },
+  cis: { v3: "1.14", v5: "1.13", v7: "2.12" },
   securityHub: ["IAM.3"],
   risk:
     "The older a key, the more places it has been copied to (laptops, CI variables, images, chat) " +

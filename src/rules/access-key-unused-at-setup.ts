@@ -19,7 +19,7 @@ const meta: RuleMeta = {
   title: "No access keys created at initial user setup and never used",
   severity: "low",
   level: "key",
-  cis: { v3: "1.11", v5: "1.10" },
+  cis: { v3: "1.11", v5: "1.10", v7: null },
   securityHub: [],
   risk:
     'Keys handed out "just in case" when a user is created multiply long-term credentials nobody ' +

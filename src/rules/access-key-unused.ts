@@ -23,7 +23,7 @@ const meta: RuleMeta = {
   title: "Active access keys unused for 45 days or more are disabled",
   severity: "medium",
   level: "key",
-  cis: { v3: "1.12", v5: "1.11" },
+  cis: { v3: "1.12", v5: "1.11", v7: "2.11" },
   securityHub: ["IAM.22", "IAM.8"],
   risk:
     "A key nobody uses still works for anyone who finds a copy; disabling it removes the risk " +

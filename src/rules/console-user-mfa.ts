@@ -15,7 +15,7 @@ const meta: RuleMeta = {
   title: "IAM users with a console password have MFA",
   severity: "high",
   level: "user",
-  cis: { v3: "1.10", v5: "1.9" },
+  cis: { v3: "1.10", v5: "1.9", v7: "2.10" },
   securityHub: ["IAM.5"],
   risk:
     "A console password without MFA falls to phishing, reuse or guessing, and the console session " +

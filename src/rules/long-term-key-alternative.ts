@@ -7,7 +7,7 @@ const meta: RuleMeta = {
   title: "Long-term access keys that a role or federation could replace",
   severity: "info",
   level: "key",
-  cis: { v3: "1.18", v5: null },
+  cis: { v3: "1.18", v5: null, v7: "2.16" },
   securityHub: [],
   risk:
     "A long-term key works until someone deletes it; roles, OIDC federation, IAM Identity Center and " +

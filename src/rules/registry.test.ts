@@ -19,18 +19,25 @@ const SUPPORT_FILES = new Set([
   "test-builders.ts",
 ]);
 
-/** CIS AWS Foundations Benchmark and Security Hub references, from ../shared/landscape.md. */
-const EXPECTED_REFS: Record<string, { v3: string | null; v5: string | null; securityHub: string[] }> = {
-  "root-access-key": { v3: "1.4", v5: "1.3", securityHub: ["IAM.4"] },
-  "root-mfa": { v3: "1.5", v5: "1.4", securityHub: ["IAM.9", "IAM.6"] },
-  "console-user-mfa": { v3: "1.10", v5: "1.9", securityHub: ["IAM.5"] },
-  "access-key-unused-at-setup": { v3: "1.11", v5: "1.10", securityHub: [] },
-  "access-key-unused": { v3: "1.12", v5: "1.11", securityHub: ["IAM.22", "IAM.8"] },
-  "user-two-active-keys": { v3: "1.13", v5: "1.12", securityHub: [] },
-  "access-key-rotation": { v3: "1.14", v5: "1.13", securityHub: ["IAM.3"] },
-  "access-key-expiring": { v3: "1.14", v5: "1.13", securityHub: ["IAM.3"] },
-  "long-term-key-alternative": { v3: "1.18", v5: null, securityHub: [] },
-  "access-key-inactive-lingering": { v3: null, v5: null, securityHub: [] },
+/**
+ * CIS AWS Foundations Benchmark and Security Hub references: v3/v5 and Security Hub from
+ * ../shared/landscape.md; v7 from Prowler's prowler/compliance/aws/cis_7.0_aws.json (CIS v7.0.0:
+ * IAM is section 2; no "initial setup" or "one active key" recommendation there).
+ */
+const EXPECTED_REFS: Record<
+  string,
+  { v3: string | null; v5: string | null; v7: string | null; securityHub: string[] }
+> = {
+  "root-access-key": { v3: "1.4", v5: "1.3", v7: "2.4", securityHub: ["IAM.4"] },
+  "root-mfa": { v3: "1.5", v5: "1.4", v7: "2.5", securityHub: ["IAM.9", "IAM.6"] },
+  "console-user-mfa": { v3: "1.10", v5: "1.9", v7: "2.10", securityHub: ["IAM.5"] },
+  "access-key-unused-at-setup": { v3: "1.11", v5: "1.10", v7: null, securityHub: [] },
+  "access-key-unused": { v3: "1.12", v5: "1.11", v7: "2.11", securityHub: ["IAM.22", "IAM.8"] },
+  "user-two-active-keys": { v3: "1.13", v5: "1.12", v7: null, securityHub: [] },
+  "access-key-rotation": { v3: "1.14", v5: "1.13", v7: "2.12", securityHub: ["IAM.3"] },
+  "access-key-expiring": { v3: "1.14", v5: "1.13", v7: "2.12", securityHub: ["IAM.3"] },
+  "long-term-key-alternative": { v3: "1.18", v5: null, v7: "2.16", securityHub: [] },
+  "access-key-inactive-lingering": { v3: null, v5: null, v7: null, securityHub: [] },
 };
 
 function isRule(x: unknown): x is Rule {

@@ -7,7 +7,7 @@ const meta: RuleMeta = {
   title: "The root user has no access keys",
   severity: "critical",
   level: "account",
-  cis: { v3: "1.4", v5: "1.3" },
+  cis: { v3: "1.4", v5: "1.3", v7: "2.4" },
   securityHub: ["IAM.4"],
   risk:
     "A root access key can do anything in the account, cannot be limited by IAM policies and is " +

@@ -7,7 +7,7 @@ const meta: RuleMeta = {
   title: "The root user has MFA, on a hardware device",
   severity: "critical",
   level: "account",
-  cis: { v3: "1.5", v5: "1.4" },
+  cis: { v3: "1.5", v5: "1.4", v7: "2.5" },
   securityHub: ["IAM.9", "IAM.6"],
   risk:
     "Without MFA the root password alone opens an account-wide identity that policies cannot limit; " +

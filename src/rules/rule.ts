@@ -35,8 +35,13 @@ export interface RuleMeta {
   title: string;
   severity: Severity;
   level: RuleLevel;
-  /** CIS AWS Foundations Benchmark control numbers, e.g. { v3: "1.14", v5: "1.13" }. */
-  cis: { v3: string | null; v5: string | null };
+  /**
+   * CIS AWS Foundations Benchmark control numbers, e.g. { v3: "1.14", v5: "1.13", v7: "2.12" }; null
+   * where that version has no such control. v7.0 moved IAM to section 2 and dropped the
+   * "no keys at initial setup" and "one active key" recommendations (numbers as Prowler's
+   * cis_7.0_aws.json maps CIS v7.0.0).
+   */
+  cis: { v3: string | null; v5: string | null; v7: string | null };
   /** AWS Security Hub control ids, e.g. ["IAM.3"]. */
   securityHub: string[];
   /** Why it matters, one or two sentences. */

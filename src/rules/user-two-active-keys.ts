@@ -21,7 +21,7 @@ const meta: RuleMeta = {
   title: "Each IAM user has at most one active access key",
   severity: "medium",
   level: "user",
-  cis: { v3: "1.13", v5: "1.12" },
+  cis: { v3: "1.13", v5: "1.12", v7: null },
   securityHub: [],
   risk:
     "Two active keys double the credentials to protect and usually mean a rotation that never " +

@@ -19,7 +19,9 @@ function describeThresholds(meta: RuleMeta, t: Thresholds): string {
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
   program
     .command("rules")
-    .description("List the rules with their CIS and Security Hub references and effective thresholds")
+    .description(
+      "List the rules with their CIS (v3.0, v5.0, v7.0) and Security Hub references and effective thresholds",
+    )
     .option(
       "--format <format>",
       "table or json",
@@ -45,20 +47,28 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
           `${JSON.stringify({ schemaVersion: 1, policyFile: policy?.file ?? null, rules }, null, 2)}\n`,
         );
       } else {
-        const rows = [["RULE", "SEVERITY", "CIS v3.0", "SECURITY HUB", "THRESHOLDS"]];
+        // The framework columns of the README's rules table, in its order.
+        const ref = (v: string | null) => v ?? "-";
+        const rows = [
+          ["RULE", "SEVERITY", "LEVEL", "CIS v3.0", "CIS v5.0", "CIS v7.0", "SECURITY HUB", "THRESHOLDS"],
+        ];
         rows.push(
           ...ALL_RULES.map((r) => [
             r.meta.id,
             r.meta.severity,
-            r.meta.cis.v3 ? `CIS ${r.meta.cis.v3}` : "-",
+            r.meta.level,
+            ref(r.meta.cis.v3),
+            ref(r.meta.cis.v5),
+            ref(r.meta.cis.v7),
             r.meta.securityHub.join(",") || "-",
             describeThresholds(r.meta, t) + (policy ? policy.describe(r.meta.id) : ""),
           ]),
         );
         if (policy) io.stdout.write(`Thresholds and timelines from ${policy.file}\n`);
-        const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
+        const last = rows[0]?.length ? rows[0].length - 1 : 0;
+        const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
         for (const row of rows) {
-          io.stdout.write(`${row.map((c, i) => (i < 4 ? c.padEnd(widths[i] ?? 0) : c)).join("  ")}\n`);
+          io.stdout.write(`${row.map((c, i) => (i < last ? c.padEnd(widths[i] ?? 0) : c)).join("  ")}\n`);
         }
       }
       exit(0);
