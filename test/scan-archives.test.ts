@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { archiveLimits, scanArchive, type ArchiveKind } from "../src/scan/archive.js";
 import { fingerprintOf } from "../src/scan/finalize.js";
 import { runScan, type ScanOptions } from "../src/scan/run.js";
 import type { ScanReport } from "../src/scan/types.js";
@@ -175,6 +176,31 @@ describe("archives in the tree", () => {
       expect(r.stats.suppressed).toBe(2);
     } finally {
       await rm(join(dir, ".keywardenignore"));
+    }
+  });
+});
+
+describe("damaged archives", () => {
+  it("every truncation and byte flip of a zip, a tar and a tar.gz is at worst a warning", () => {
+    const key = makeKeyId(rng);
+    const samples: [string, ArchiveKind, Buffer][] = [
+      ["a.zip", "zip", rawZip([deflated("a/b.env", `K=${key}\n`), deflated("c.txt", "hello\n".repeat(50))])],
+      ["a.tar", "tar", pyTar([{ name: "x/y.env", data: `K=${key}\n` }])],
+      ["a.tgz", "gzip", pyTar([{ name: "x/y.env", data: `K=${key}\n` }], { gzip: true })],
+    ];
+    const limits = archiveLimits(MB);
+    const flip = makeRng(5);
+    for (const [name, kind, good] of samples) {
+      expect(scanArchive(name, good, kind, limits).findings.map((f) => f.value)).toEqual([key]);
+      for (let cut = 0; cut < good.length; cut += Math.max(1, Math.floor(good.length / 97))) {
+        expect(() => scanArchive(name, good.subarray(0, cut), kind, limits)).not.toThrow();
+      }
+      for (let i = 0; i < 300; i++) {
+        const bad = Buffer.from(good);
+        const at = Math.floor(flip() * bad.length);
+        bad[at] = Math.floor(flip() * 256);
+        expect(() => scanArchive(name, bad, kind, limits)).not.toThrow();
+      }
     }
   });
 });

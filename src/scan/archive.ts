@@ -187,8 +187,9 @@ function open(w: Walk, path: string, data: Buffer, kind: ArchiveKind, depth: num
       });
     else openCompressed(w, path, data, kind, depth);
   } catch (err) {
-    if (!(err instanceof ArchiveError)) throw err;
-    warn(w, `${path}: not read whole (${err.message})`);
+    // Whatever a crafted archive makes a reader throw ends here, as a warning, never as a crash.
+    const why = err instanceof ArchiveError ? err.message : `unreadable: ${(err as Error).message}`;
+    warn(w, `${path}: not read whole (${why})`);
   }
 }
 
