@@ -1162,6 +1162,37 @@ def patch_simulation():
     IamResponse.simulate_principal_policy = simulate_principal_policy
 
 
+# ---------------------------------------------------------------------------------------------
+# securityhub:BatchUpdateFindings, which stock moto lacks (it has BatchImportFindings and
+# GetFindings). The customer's call that sets a finding's Workflow.Status: on AWS a finding
+# provider cannot change Workflow through BatchImportFindings once the finding exists.
+
+
+def batch_update_findings(self):  # added to SecurityHubResponse
+    body = json.loads(self.body or "{}")
+    workflow = (body.get("Workflow") or {}).get("Status")
+    processed, unprocessed = [], []
+    for ident in body.get("FindingIdentifiers") or []:
+        found = next((f for f in self.securityhub_backend.findings if f.id == ident.get("Id")), None)
+        if found is None or found.data.get("ProductArn") != ident.get("ProductArn"):
+            unprocessed.append(
+                {"FindingIdentifier": ident, "ErrorCode": "FindingNotFound", "ErrorMessage": "no such finding"}
+            )
+            continue
+        if workflow:
+            found.data["Workflow"] = {"Status": workflow}
+        processed.append(ident)
+    return json.dumps({"ProcessedFindings": processed, "UnprocessedFindings": unprocessed})
+
+
+def patch_securityhub():
+    from moto.securityhub import urls as securityhub_urls
+    from moto.securityhub.responses import SecurityHubResponse
+
+    SecurityHubResponse.batch_update_findings = batch_update_findings
+    securityhub_urls.url_paths["{0}/findings/batchupdate$"] = SecurityHubResponse.dispatch
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="keywarden's moto-based AWS emulator")
     parser.add_argument("port", nargs="?", type=int, default=0)
@@ -1185,6 +1216,7 @@ def main(argv):
     patch_credential_report()
     patch_mfa()
     patch_simulation()
+    patch_securityhub()
 
     server = make_server("127.0.0.1", args.port, App(), threaded=True)
     if args.exit_with_parent:
