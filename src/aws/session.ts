@@ -87,8 +87,8 @@ function chooseProfile(target: AwsTarget, env: NodeJS.ProcessEnv): string | null
 type Settings = Record<string, string | undefined>;
 type SharedFiles = Awaited<ReturnType<typeof loadSharedConfigFiles>>;
 
-/** Both files as the SDK reads them (the files the given environment names). */
-function loadFiles(env: NodeJS.ProcessEnv): Promise<SharedFiles> {
+/** Both files as the SDK reads them (the files the given environment names). Doctor's tests compare it with the AWS CLI's reading. */
+export function loadFiles(env: NodeJS.ProcessEnv): Promise<SharedFiles> {
   return loadSharedConfigFiles({
     ignoreCache: true,
     ...(env.AWS_SHARED_CREDENTIALS_FILE ? { filepath: env.AWS_SHARED_CREDENTIALS_FILE } : {}),

@@ -419,7 +419,7 @@ function analyse(raw: readonly RawLine[], kind: IniKind, path: string | undefine
 }
 
 /** botocore splits config headers with shlex; this is the subset that matters for a header. */
-function shlexSplit(s: string): string[] | undefined {
+export function shlexSplit(s: string): string[] | undefined {
   const parts: string[] = [];
   let cur = "";
   let inWord = false;

@@ -11,6 +11,12 @@
 //   4. EC2 instance metadata (unless AWS_EC2_METADATA_DISABLED=true). Doctor never probes it.
 import { isAccessKeyId, maskKeyId } from "../../domain/key-id.js";
 import { getProfile, listProfiles, profileSections, type IniDocument } from "../ini.js";
+import {
+  sdkCrossFileDifferences,
+  sdkFileDifferences,
+  sdkPathDifferences,
+  type SdkDifference,
+} from "./sdk-reading.js";
 import type { LiveTarget } from "./ports.js";
 import type { Env, FileSnapshot, Finding, SourceKind } from "./types.js";
 
@@ -441,6 +447,14 @@ export function analyzeLocal(input: LocalInput): LocalAnalysis {
   // --- files: parse problems, modes, lint, key shapes
   if (keyUnderTest?.profile) b.inUse.add(keyUnderTest.profile);
   for (const f of [credentials, config]) checkFileContents(f, b, view);
+  const pathOf = { credentials: credentials.path, config: config.path };
+  for (const d of sdkCrossFileDifferences(
+    credentials.state === "ok" ? credentials.doc : null,
+    config.state === "ok" ? config.doc : null,
+  )) {
+    b.findings.push(sdkFinding(d, d.file === null ? null : pathOf[d.file]));
+  }
+  for (const d of sdkPathDifferences(env)) b.findings.push(sdkFinding(d, null));
 
   // --- region and endpoint
   const regionView = selected.exists ? selected : null;
@@ -754,6 +768,19 @@ function checkFileReadable(f: FileSnapshot, b: Builder): void {
 
 const CLI_REFUSES = new Set(["DUPLICATE_KEY", "BYTE_ORDER_MARK"]);
 
+/** One line of doctor for a place where the AWS SDK for JavaScript reads the files unlike the AWS CLI. */
+function sdkFinding(d: SdkDifference, path: string | null): Finding {
+  const id =
+    d.file === null ? "env.sdk" : `${d.file === "credentials" ? "credentials-file" : "config-file"}.sdk`;
+  return {
+    id,
+    status: d.status,
+    ...(d.status === "fail" ? { code: "CONFIG_INVALID" as const } : {}),
+    message: path === null ? d.message : `${path}: ${d.message}`,
+    fix: d.fix,
+  };
+}
+
 function checkFileContents(f: FileSnapshot, b: Builder, view: (name: string) => ProfileView): void {
   const id = f.kind === "credentials" ? "credentials-file" : "config-file";
   if (f.state === "missing") {
@@ -766,7 +793,12 @@ function checkFileContents(f: FileSnapshot, b: Builder, view: (name: string) => 
   const fails: string[] = [];
   const warns: string[] = [];
   const keyFindings: Finding[] = [];
+  const sdk = sdkFileDifferences(doc);
+  // A header the JS SDK and the AWS CLI read differently is explained by its own line below; the
+  // parser's "the AWS tools ignore it" would be wrong for one of them.
+  const explained = new Set(sdk.map((d) => d.line));
   for (const w of doc.warnings) {
+    if (w.code === "UNREAD_SECTION" && explained.has(w.line)) continue;
     const repeatedHeader =
       w.code === "DUPLICATE_SECTION" &&
       doc.sections
@@ -808,7 +840,9 @@ function checkFileContents(f: FileSnapshot, b: Builder, view: (name: string) => 
     });
   }
   b.findings.push(...keyFindings);
-  if (fails.length === 0 && warns.length === 0 && keyFindings.length === 0) {
+  for (const d of sdk) b.findings.push(sdkFinding(d, f.path));
+  if (sdk.some((d) => d.status === "fail")) b.blocked = true;
+  if (fails.length === 0 && warns.length === 0 && keyFindings.length === 0 && sdk.length === 0) {
     const n = listProfiles(doc).length;
     b.findings.push({
       id,
