@@ -928,6 +928,29 @@ function isHttpUrl(s: string): boolean {
   }
 }
 
+/**
+ * The profile's `services = NAME` section's endpoint for one service (`sts =` / `  endpoint_url =`),
+ * ranked below AWS_ENDPOINT_URL and above the profile's own endpoint_url, as the AWS CLI ranks it.
+ */
+function servicesEndpoint(
+  config: FileSnapshot,
+  profile: ProfileView | null,
+  key: string,
+): { value: string; where: string } | undefined {
+  const name = profile?.get("services")?.value.trim();
+  if (!name || config.doc === null) return undefined;
+  for (const s of config.doc.sections) {
+    if (s.kind !== "services" || s.name !== name) continue;
+    for (const e of s.entries) {
+      const url = e.key.toLowerCase() === key ? e.nested?.get("endpoint_url") : undefined;
+      if (url !== undefined) {
+        return { value: url, where: `[services ${name}] ${key} endpoint_url, ${config.path} line ${e.line}` };
+      }
+    }
+  }
+  return undefined;
+}
+
 function resolveEndpoint(
   input: LocalInput,
   env: Env,
@@ -938,11 +961,13 @@ function resolveEndpoint(
       .trim()
       .toLowerCase() === "true";
   const fromProfile = profile?.get("endpoint_url");
+  const fromServices = servicesEndpoint(input.config, profile, "sts");
   const candidates: [string | undefined, string][] = [[input.endpointUrl, "--endpoint-url"]];
   if (!ignore) {
     candidates.push(
       [env.AWS_ENDPOINT_URL_STS, "AWS_ENDPOINT_URL_STS"],
       [env.AWS_ENDPOINT_URL, "AWS_ENDPOINT_URL"],
+      [fromServices?.value, fromServices?.where ?? ""],
       [
         fromProfile?.value,
         fromProfile ? `endpoint_url of profile "${profile?.name ?? ""}", ${at(fromProfile)}` : "",

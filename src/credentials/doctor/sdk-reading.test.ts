@@ -241,3 +241,20 @@ describe("keywarden doctor: one line each", () => {
     expect(a.live.run).toBe(false);
   });
 });
+
+describe("doctor's endpoint line follows the services section too", () => {
+  it("[services NAME] sts endpoint_url ranks above the profile's endpoint_url and below AWS_ENDPOINT_URL", () => {
+    const cfg = `[default]\nregion = us-east-1\nservices = local\nendpoint_url = http://profile.example:1\n\n[services local]\nsts =\n  endpoint_url = http://sts.example:2\n`;
+    const a = analyzeLocal({ env: {}, credentials: file("credentials", null), config: file("config", cfg) });
+    expect(a.endpointUrl).toBe("http://sts.example:2");
+    expect(a.findings.find((f) => f.id === "endpoint")?.message).toBe(
+      "AWS calls go to http://sts.example:2 (from [services local] sts endpoint_url, /home/u/.aws/config line 7)",
+    );
+    const b = analyzeLocal({
+      env: { AWS_ENDPOINT_URL: "http://env.example:3" },
+      credentials: file("credentials", null),
+      config: file("config", cfg),
+    });
+    expect(b.endpointUrl).toBe("http://env.example:3");
+  });
+});
