@@ -11,9 +11,10 @@ import { ListTopicsCommand } from "@aws-sdk/client-sns";
 import { DescribeParametersCommand } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { FinalizeRequestMiddleware, MetadataBearer } from "@smithy/types";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { service, type SdkClient } from "../src/aws/clients.js";
 import { envSuffix, servicesKey } from "../src/aws/endpoints.js";
@@ -171,6 +172,21 @@ const LAB = `[profile lab]\nregion = ${REGION}\n`;
 
 const servicesConfig = (svc: Svc, url: string, extra = "") =>
   `[profile lab]\nregion = ${REGION}\nservices = lab-services\n${extra}\n[services lab-services]\n${svc.key} =\n  endpoint_url = ${url}\n`;
+
+describe("one place builds clients", () => {
+  it("no module but src/aws/clients.ts constructs an AWS SDK client", async () => {
+    const root = fileURLToPath(new URL("../src/", import.meta.url));
+    const offenders: string[] = [];
+    for (const rel of await readdir(root, { recursive: true })) {
+      if (!rel.endsWith(".ts") || rel.endsWith(".test.ts") || rel === join("aws", "clients.ts")) continue;
+      const code = await readFile(join(root, rel), "utf8");
+      for (const m of code.matchAll(/new\s+(\w+Client)\s*\(/g)) {
+        if (m[1] !== "EmulatorClient") offenders.push(`${rel}: new ${m[1]}(`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
 
 describe("service identifiers", () => {
   it.each(SERVICES)(
