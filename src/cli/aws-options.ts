@@ -14,7 +14,7 @@ export function withAwsOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
     )
     .option(
       "--endpoint-url <url>",
-      "send AWS calls to this endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)",
+      "send AWS calls to this endpoint, e.g. a local emulator (else AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's services section or endpoint_url)",
     )
     .option(
       "--max-attempts <n>",

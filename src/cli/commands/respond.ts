@@ -129,7 +129,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
       io,
       false,
     )(
-      `Contain ${maskKeyId(accessKeyId)} now (deactivate it and attach AWSCompromisedKeyQuarantineV3 to its user)?`,
+      `Contain ${maskKeyId(accessKeyId)} now (deactivate it and attach AWS's quarantine policy to its user)?`,
     );
     if (!ok) {
       io.stderr.write("keywarden: not confirmed; nothing changed.\n");
@@ -238,8 +238,9 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
   cmd.addHelpText(
     "after",
     `
-Containment happens first and is timed: the key is set Inactive and AWSCompromisedKeyQuarantineV3 is
-attached to its user (keywarden's own deny policy if the account lacks it). Then every event made with
+Containment happens first and is timed: the key is set Inactive and the newest AWS quarantine policy
+the account has (AWSCompromisedKeyQuarantineV4, else V3, else V2; keywarden's own deny policy if it
+has none) is attached to its user. Then every event made with
 the key is read (LookupEvents in every enabled region, 2 requests/s per region; --logs files: the
 trail's {"Records":[...]} files, JSON Lines, exports of lookup-events, EventBridge, Firehose, Security
 Lake, Logstash, Datadog and Elastic), classified, and stored as an incident with a checklist. A --logs
