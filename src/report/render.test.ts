@@ -8,9 +8,9 @@ import { renderTable } from "./table.js";
 
 describe("renderAudit", () => {
   it("recognizes the output formats", () => {
-    expect(OUTPUT_FORMATS).toEqual(["table", "json", "csv", "markdown"]);
+    expect(OUTPUT_FORMATS).toEqual(["table", "json", "csv", "markdown", "html", "ocsf", "asff"]);
     for (const f of OUTPUT_FORMATS) expect(isOutputFormat(f)).toBe(true);
-    for (const f of ["", "JSON", "sarif", "html", "yaml"]) expect(isOutputFormat(f)).toBe(false);
+    for (const f of ["", "JSON", "sarif", "HTML", "yaml"]) expect(isOutputFormat(f)).toBe(false);
   });
 
   it("dispatches to each renderer", () => {
@@ -33,7 +33,7 @@ describe("renderAudit", () => {
 
   it("ignores colour outside the table", () => {
     const report = fixtureReport();
-    for (const f of ["json", "csv", "markdown"] as const) {
+    for (const f of ["json", "csv", "markdown", "html", "ocsf", "asff"] as const) {
       expect(renderAudit(report, f, { color: true, showPass: false })).not.toContain("\u001b");
     }
   });
