@@ -5,6 +5,7 @@ import {
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   DeleteAccessKeyCommand,
+  ListUserTagsCommand,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
@@ -218,6 +219,12 @@ describe("two stores, one user", () => {
     expect(first.code, first.stderr).toBe(0);
     const id = jobIdOf(first);
     const keys = await keysOf("svc");
+    // The lock on the user outlives the 7-day observe wait.
+    const tags = await emu.iam(asAdmin()).send(new ListUserTagsCommand({ UserName: "svc" }));
+    const lock = tags.Tags?.find((t) => t.Key === "keywarden:rotation")?.Value ?? "";
+    expect(lock).toMatch(new RegExp(`^${id} until \\S+ by `));
+    const until = new Date(/ until (\S+)/.exec(lock)?.[1] ?? 0).getTime();
+    expect(until).toBeGreaterThan(Date.now() + 7 * 86_400_000);
     const otherHome = await mkdtemp(join(tmpdir(), "kw-laptop2-"));
     const second = await runCli(
       ["rotate", "--user", "svc", "--key", keys[1]?.id ?? "", "--to", "secretsmanager:two/aws", ...fast],

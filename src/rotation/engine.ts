@@ -204,6 +204,9 @@ export class RotationEngine {
       if (state.job.version === before) break;
     }
     if (isFinished(state.job.state)) await this.cleanUp(state);
+    else if (state.job.state === "waiting")
+      // The lock must outlive the wait (an observe of 7 days), or another store could take the user.
+      await holdUserLock(this.lockDeps(this.iamFor(state)), state.job, optionsOf(state.job).mode === "self");
     return state.job;
   }
 
