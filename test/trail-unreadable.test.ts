@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { duckDbLogReader } from "../src/response/logs.js";
 import type { IncidentReport, TrailSummary } from "../src/response/types.js";
@@ -48,6 +49,28 @@ describe("a log file that cannot be read", () => {
           error: expect.stringMatching(
             /^not JSON: Expected ',' or ']' after array element at line \d+, column 4$/,
           ) as string,
+          skipped: "file",
+        },
+      ]);
+    }
+  });
+
+  it("a damaged {Records} file is named on the fast path and on DuckDB's full scan alike", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "kw-records-bad-"));
+    const bad = join(dir, "123456789012_CloudTrail_us-east-1_20261120T0300Z_damaged.json.gz");
+    const text = JSON.stringify({ Records: shapeRecords(KEY, "damaged") }).replace(
+      '},{"eventVersion"',
+      '}{"eventVersion"',
+    );
+    await writeFile(bad, gzipSync(text));
+    const good = await writeLogFolder(KEY);
+    for (const prefilter of [true, false]) {
+      const r = await duckDbLogReader({ prefilter }).read([good, dir], KEY, null);
+      expect(r.events, `prefilter ${String(prefilter)}`).toHaveLength(13);
+      expect(r.unreadableFiles).toEqual([
+        {
+          file: bad,
+          error: expect.stringMatching(/^not (JSON|a CloudTrail log file): /) as string,
           skipped: "file",
         },
       ]);

@@ -1,7 +1,7 @@
-import { readFile, readdir, stat } from "node:fs/promises";
+import { open, readFile, readdir, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
+import { constants as zlibConstants, gunzip, gunzipSync } from "node:zlib";
 import { EnvironmentError, UsageError } from "../domain/errors.js";
 import { accessKeyIdOf, asCloudTrailRecord, fromRecord } from "./normalize.js";
 import type { LogReader, LogReadResult } from "./ports.js";
@@ -133,6 +133,29 @@ async function load(file: string): Promise<Buffer> {
 const isRecordsFile = (text: Buffer) =>
   RECORDS_FILE.test(text.toString("utf8", 0, 64).replace(/^\uFEFF/, ""));
 
+/**
+ * Whether a file is a `{"Records":[...]}` file DuckDB can read by itself (plain, or gzip'd with a
+ * .gz name), from its first bytes only: the reference path hands those to DuckDB without
+ * inflating them here.
+ */
+async function isDuckDbRecordsFile(file: string): Promise<boolean> {
+  const handle = await open(file, "r");
+  try {
+    const head = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    let start = head.subarray(0, bytesRead);
+    if (start[0] === 0x1f && start[1] === 0x8b) {
+      if (!/\.gz$/i.test(file)) return false;
+      start = gunzipSync(start, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    }
+    return isRecordsFile(start);
+  } catch {
+    return false; // unreadable or not gzip after all: the JavaScript path says why
+  } finally {
+    await handle.close();
+  }
+}
+
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
 
 interface Found {
@@ -175,6 +198,10 @@ async function scanFiles(
   const worker = async () => {
     while (next < files.length) {
       const file = files[next++] as string;
+      if (!prefilter && (await isDuckDbRecordsFile(file))) {
+        scan.duckFiles.push(file);
+        continue;
+      }
       let text: Buffer;
       try {
         text = await load(file);
@@ -194,7 +221,7 @@ async function scanFiles(
           continue;
         }
       }
-      if ((!prefilter || text.length > JS_TEXT_LIMIT) && isRecordsFile(text)) {
+      if (text.length > JS_TEXT_LIMIT && isRecordsFile(text) && /\.json(\.gz)?$/i.test(file)) {
         scan.duckFiles.push(file);
         continue;
       }
