@@ -1,6 +1,6 @@
 /* eslint-disable no-console */
-// bench/trail: `keywarden trail --logs` (DuckDB over the trail's gzip log files) against jq doing
-// the same filter-and-group, on ~1 GB (uncompressed) of generated CloudTrail logs with planted
+// bench/trail: `keywarden trail --logs` (the prefilter over the trail's gzip log files; DuckDB's full
+// scan as the reference) against jq doing the same filter-and-group, on ~1 GB (uncompressed) of generated CloudTrail logs with planted
 // attacker events. See bench/README.md.
 import { spawn } from "node:child_process";
 import { loadavg, tmpdir } from "node:os";
