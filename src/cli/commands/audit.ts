@@ -14,7 +14,8 @@ import { useColor, type CliIO } from "../io.js";
 import { startProgress, type Progress } from "../progress.js";
 import { writeOutput } from "../output.js";
 
-const FORMATS = ["table", "json", "csv", "markdown"] as const;
+const FORMATS = ["table", "json", "csv", "markdown", "html", "ocsf", "asff"] as const;
+const DESTINATIONS = ["securityhub"] as const;
 const FAIL_ON = [...SEVERITIES, "none"] as const;
 const LAST_USED = ["auto", "always", "report"] as const;
 
@@ -44,6 +45,8 @@ export interface AuditFlags {
   accountConcurrency?: number;
   /** Keep the report in the store for `keywarden serve`. */
   save?: boolean;
+  /** Also send the findings there (`securityhub`: BatchImportFindings in the session's region). */
+  to?: (typeof DESTINATIONS)[number];
 }
 
 const DEFAULT_ACCOUNT_CONCURRENCY = 4;
@@ -100,7 +103,7 @@ export function addAuditOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
     .addOption(
       new Option(
         "--format <format>",
-        "output format (default: table on a terminal, json otherwise)",
+        "table, json, csv, markdown, html, ocsf or asff (default: table on a terminal, json otherwise)",
       ).argParser(parseChoice("--format", FORMATS)),
     )
     .option("-o, --output <file>", "write the report to a file instead of stdout")
@@ -331,6 +334,7 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
   );
   let report: AuditReport;
   let sources: Record<string, LastUsedSource> = {};
+  let userArns: Record<string, string> = {};
   try {
     if (multiAccount) {
       report = await executeOrgAudit(flags, io, session, target, thresholds, progress, accountIds);
@@ -348,23 +352,92 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
         },
       }));
       sources = Object.fromEntries(inventory.keys.map((k) => [k.accessKeyId, k.lastUsedSource]));
+      userArns = Object.fromEntries(inventory.users.map((u) => [`${u.accountId}/${u.userName}`, u.userArn]));
     }
   } finally {
     progress.stop();
   }
+  const { VERSION } = await import("../version.js");
   const text = renderAudit(report, format, {
     color: !flags.output && useColor(io.stdout, io.env, flags.color),
     showPass: flags.all === true,
     ...(!flags.output && io.stdout.columns ? { width: io.stdout.columns } : {}),
+    version: VERSION,
+    region: session.region,
+    userArns,
   });
   await writeOutput(io, text, flags.output);
   if (flags.save) await saveForDashboard(io, report, sources);
+  let imported = true;
+  if (flags.to === "securityhub") imported = await sendToSecurityHub(io, session, report, userArns, VERSION);
   if (flags.stats) {
     const calls = Object.entries(report.stats.apiCalls).map(([op, n]) => `${op}=${n}`);
     const total = Object.values(report.stats.apiCalls).reduce((a, b) => a + b, 0);
     io.stderr.write(`keywarden: ${total} AWS calls (${calls.join(", ")}) in ${report.stats.durationMs} ms\n`);
   }
+  // A refused import is an AWS failure (exit 5) whatever the findings say: the run did not do what it was asked.
+  if (!imported) return ExitCode.AWS_FAILURE;
   return report.findings.some((f) => failsThreshold(f, flags.failOn)) ? ExitCode.FINDINGS : ExitCode.OK;
+}
+
+/**
+ * `--to securityhub`: imports the findings of the caller's account (Security Hub takes a finding only
+ * from the account it belongs to) and prints what happened on stderr, one line per refused finding.
+ * Returns false when Security Hub refused any.
+ */
+async function sendToSecurityHub(
+  io: CliIO,
+  session: AwsSession,
+  report: AuditReport,
+  userArns: Record<string, string>,
+  version: string,
+): Promise<boolean> {
+  const [{ securityHubPort }, { syncToSecurityHub }, { callerOf }] = await Promise.all([
+    import("../../aws/securityhub.js"),
+    import("../../report/securityhub-sync.js"),
+    import("../../aws/organizations.js"),
+  ]);
+  const caller = await callerOf(session);
+  const port = securityHubPort(session);
+  try {
+    const r = await syncToSecurityHub(report, port, {
+      callerAccountId: caller.accountId,
+      now: new Date(),
+      version,
+      region: port.region,
+      userArns,
+    });
+    const notes = [
+      r.unchanged > 0 ? `${r.unchanged} already resolved` : null,
+      r.passingNotSent > 0 ? `${r.passingNotSent} passing checks not sent` : null,
+    ].filter((n) => n !== null);
+    io.stderr.write(
+      `keywarden: Security Hub (${port.region}, account ${caller.accountId}): ${r.imported} imported, ` +
+        `${r.updated} updated, ${r.resolved} resolved` +
+        (r.failed.length > 0 ? `, ${r.failed.length} refused` : "") +
+        (notes.length > 0 ? ` (${notes.join(", ")})` : "") +
+        `, in ${r.batches} BatchImportFindings call(s)\n`,
+    );
+    if (r.otherAccounts > 0) {
+      io.stderr.write(
+        `keywarden: ${r.otherAccounts} findings of other accounts not sent: Security Hub takes a finding only ` +
+          "from its own account; run `keywarden audit --to securityhub` in each (or aggregate with a Security Hub administrator account)\n",
+      );
+    }
+    for (const f of r.failed) {
+      io.stderr.write(
+        `keywarden: Security Hub refused ${f.id}: ${f.code}${f.message ? `: ${f.message}` : ""}\n`,
+      );
+    }
+    for (const f of r.workflowNotSet) {
+      io.stderr.write(
+        `keywarden: Security Hub did not set workflow RESOLVED on ${f.id}: ${f.code}${f.message ? `: ${f.message}` : ""}\n`,
+      );
+    }
+    return r.failed.length === 0;
+  } finally {
+    port.destroy();
+  }
 }
 
 async function saveForDashboard(
@@ -401,6 +474,9 @@ Examples:
   keywarden audit                              # the account your default credentials point at
   keywarden audit --profile prod --fail-on medium
   keywarden audit --format json -o audit.json --stats
+  keywarden audit --format html -o audit.html      # one self-contained page
+  keywarden audit --format ocsf -o findings.ocsf.json  # OCSF Compliance Findings (also: asff)
+  keywarden audit --to securityhub                 # import into AWS Security Hub (re-runs update)
   AWS_ENDPOINT_URL=http://127.0.0.1:5000 keywarden audit   # a local emulator
   keywarden audit --org --format json -o org.json           # every account of the organization
   keywarden audit --accounts @accounts.txt --role-name SecurityAudit --external-id abc123
@@ -421,6 +497,12 @@ Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, 3 credentia
     ),
   );
   cmd.option("--save", "also keep the report in the store, for `keywarden serve`");
+  cmd.addOption(
+    new Option(
+      "--to <destination>",
+      "also send the findings to securityhub (BatchImportFindings, the session's region; failing checks, and passing ones that resolve an earlier finding)",
+    ).argParser(parseChoice("--to", DESTINATIONS)),
+  );
   cmd.option(
     "-c, --config <path>",
     "policy file whose thresholds replace the defaults (default: ./keywarden.yaml when it exists); --*-days flags still win",
