@@ -163,7 +163,16 @@ export function readShaped(buf: Buffer, key: Buffer | null): ShapedRead {
   const records: Rec[] = [];
   if (firstEnd < 0 || skipSpace(buf, firstEnd) >= buf.length) {
     // One JSON value (or a broken one: JSON.parse says where).
-    const text = buf.toString("utf8", start);
+    let text: string;
+    try {
+      text = buf.toString("utf8", start);
+    } catch {
+      // Past V8's longest string (about 512 MiB): one JSON value that size cannot be parsed here.
+      return done(
+        [],
+        `too large to read as one JSON value (${Math.round(buf.length / 2 ** 20)} MiB); split it into JSON Lines`,
+      );
+    }
     try {
       collect(JSON.parse(text), records);
     } catch (err) {
