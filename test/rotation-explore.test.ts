@@ -106,17 +106,17 @@ function run(kind: "sqlite" | "postgres", sample: number): void {
       const left: string[] = []; // jobs left for a person to decide, with why, for the log
       for (const schedule of schedules) {
         const o = await explore(world(), schedule);
-        if (ONE) console.log(JSON.stringify(o, null, 2));
+        if (ONE) process.stdout.write(`${JSON.stringify(o, null, 2)}\n`);
         states.set(o.finalState, (states.get(o.finalState) ?? 0) + 1);
         if (!/^(done|rolled-back)@/.test(o.finalState))
           left.push(`${JSON.stringify(schedule)} -> ${o.finalState}`);
         for (const v of o.violations) failures.push(`${JSON.stringify(schedule)}: ${v}`);
       }
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(
+      process.stdout.write(
         `rotation schedules on ${kind}: ${schedules.length + 2} explored (${record.boundaries.length} boundaries in a rotation, ${rollbackNames.length} in a rollback) in ${seconds} s; outcomes ${JSON.stringify(Object.fromEntries(states))}`,
       );
-      if (left.length > 0) console.log(`left for a person:\n  ${left.join("\n  ")}`);
+      if (left.length > 0) process.stdout.write(`left for a person:\n  ${left.join("\n  ")}\n`);
       expect(failures).toEqual([]);
       if (!ONE) expect(schedules.length).toBeGreaterThan(FULL ? 100 : 20);
     }, 1_800_000);

@@ -238,8 +238,7 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
   const createdBy = new Map<string, string>();
   const personKeys: string[] = [];
   const brokenByPerson = new Set<string>();
-  let personRemovedTarget = false;
-  let personEditedTarget = false;
+  const acted = { removedTarget: false, editedTarget: false, otherStore: null as Store | null };
   const touched: { op: string; key: string; by: string }[] = [];
   const watch = (d: EngineDeps, by: string): EngineDeps => {
     const wrap = (p: EngineDeps["iam"]): EngineDeps["iam"] => ({
@@ -276,7 +275,6 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
   const job = await store.createJob(input, "explorer");
   const snapshot = (await store.dueJobs(new Date())).find((j) => j.id === job.id) ?? job;
 
-  let otherStore: Store | null = null;
   const outside = async (action: Outside): Promise<void> => {
     const iam = w.emu.iam(w.admin);
     const keys = await keysOf(w, s.user);
@@ -308,14 +306,15 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
       case "person-edits-target":
         // A person adds a line of their own to the dotenv file (and so creates it if missing).
         await writeFile(s.dotenv, `${(await readOr(s.dotenv)) ?? ""}DEBUG=1\n`, { mode: 0o600 });
-        personEditedTarget = true;
+        acted.editedTarget = true;
         break;
       case "person-removes-target":
         await rm(s.dotenv, { force: true });
-        personRemovedTarget = true;
+        acted.removedTarget = true;
         break;
       case "other-store-rotates": {
-        otherStore = await w.openOtherStore();
+        const otherStore = await w.openOtherStore();
+        acted.otherStore = otherStore;
         const otherDeps = watch(deps(w, aws, otherStore, join(s.dir, "home2"), log), "other-store");
         try {
           const plan = await planRotation(otherDeps.iam, {
@@ -340,7 +339,6 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
     }
   };
 
-  let pausedFor: string | null = null;
   const hook = async (name: string): Promise<void> => {
     boundaries.push(name);
     if (
@@ -356,29 +354,23 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
       const r = await advanceAs(second, store, snapshot, "worker-2");
       if (!(r instanceof Error))
         violations.push(`I3: a second worker advanced ${job.id} while the first held it`);
-      pausedFor = name;
     }
   };
 
   // The first run: `keywarden rotate` in one process.
   const first = new RotationEngine(instrument(watch(base, "worker-1"), hook));
   await store.claimJob(job.id, "worker-1", 600_000, new Date());
-  let firstResult: RotationJob | Error;
-  try {
-    firstResult = await first.advance(job);
-  } catch (e) {
-    firstResult = e as Error;
-  }
-  const crashed = firstResult instanceof Crash;
+  await first.advance(job).catch((e: unknown) => {
+    if (!(e instanceof Crash)) log.push(`the first run stopped: ${(e as Error).message}`);
+  });
   // A dead process's lease is taken over (claimForThisProcess); a live one gives it back.
   await store.releaseJob(job.id, "worker-1");
-  void pausedFor;
 
   // Recovery as the README says: `rotations advance` (with the stale list of before) / `rotate --resume`,
   // or `rotate --rollback`.
   const recover = new RotationEngine(watch(deps(w, aws, store, s.home, log), "recovery"));
   if (schedule.kind === "crash" && schedule.then === "rollback") {
-    await recover.startRollback(snapshot).catch((e: Error) => e);
+    await recover.startRollback(snapshot).catch((e: unknown) => e);
   } else if (schedule.kind === "crash-in-rollback") {
     const rb = new RotationEngine(
       instrument(watch(deps(w, aws, store, s.home, log), "rollback"), (name) => {
@@ -386,8 +378,8 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
         if (name === schedule.at) throw new Crash(name);
       }),
     );
-    await rb.startRollback(snapshot).catch((e: Error) => e);
-    await recover.advance(snapshot).catch((e: Error) => e);
+    await rb.startRollback(snapshot).catch((e: unknown) => e);
+    await recover.advance(snapshot).catch((e: unknown) => e);
   } else {
     await advanceAs(recover, store, snapshot, "worker-2");
   }
@@ -433,7 +425,7 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
   for (const [name, h] of Object.entries(now)) {
     if (h === null) {
       // Only the dotenv file may be absent: it did not exist before the rotation.
-      const absentOk = name === "dotenv" && (personRemovedTarget || final.state !== "done");
+      const absentOk = name === "dotenv" && (acted.removedTarget || final.state !== "done");
       if (!absentOk) violations.push(`I2: ${name} holds no key (job ${final.state} at ${final.step})`);
       continue;
     }
@@ -450,7 +442,7 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
   if (final.state === "done") {
     if (keys.some((k) => k.id === s.old.accessKeyId)) violations.push("done, but the old key still exists");
     for (const [name, h] of Object.entries(now))
-      if (h && h.id !== newId && !personEditedTarget)
+      if (h && h.id !== newId && !acted.editedTarget)
         violations.push(`done, but ${name} holds ${h.id}, not ${newId}`);
   }
   // No orphan: every key keywarden made still exists only if a target holds it.
@@ -460,7 +452,7 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
       violations.push(`orphan: ${k.id} (${k.status}) is held by no target`);
 
   // I5: a rollback puts every target back exactly, "did not exist" included.
-  if (final.state === "rolled-back" && !personEditedTarget && !personRemovedTarget && !otherStore) {
+  if (final.state === "rolled-back" && !acted.editedTarget && !acted.removedTarget && !acted.otherStore) {
     if ((await readOr(s.credentials)) !== s.credentialsBefore)
       violations.push("I5: the credentials file differs after rollback");
     if ((await readOr(s.dotenv)) !== null)
@@ -489,7 +481,7 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
     if (stored.includes(secret)) violations.push("I6: a secret is in the store");
 
   await store.close();
-  if (otherStore) await (otherStore as Store).close();
+  if (acted.otherStore) await acted.otherStore.close();
   await rm(s.dir, { recursive: true, force: true });
   return { schedule, boundaries, finalState: `${final.state}@${final.step}`, violations, log };
 }
