@@ -141,8 +141,9 @@ describe("respond: containment first", () => {
       quarantineKind: "managed",
       keyStatusBefore: "Active",
     });
+    // How fast containment is lives in `npm run bench`; what decides it is asserted above: the key
+    // is inactive and the policy attached before the first CloudTrail lookup.
     expect(report.containment.secondsToContain).toBeGreaterThan(0);
-    expect(report.containment.secondsToContain).toBeLessThan(2);
     // Saved right after containment (no events yet), then complete.
     expect(d.saved.map((r) => r.events.length)).toEqual([0, 13]);
     expect(report).toMatchObject({
