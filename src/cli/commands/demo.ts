@@ -43,19 +43,20 @@ export async function runDemo(flags: AuditFlags & { keep?: boolean }, io: CliIO)
       io.stderr.write(
         `\nThe emulator keeps running (pid ${emulator.pid}, log ${emulator.logFile ?? "-"}). Point other verbs at it:\n\n` +
           `${envLines(emulator.endpoint)}\n\n` +
-          `Then try: keywarden audit --stats, keywarden keys --user carol, keywarden rules,\n` +
-          `  keywarden rotate --user svc-backup --to dotenv:/tmp/svc-backup.env --observe 0 --delete-now --yes\n` +
+          // npx: in a clone, `keywarden` itself is not on the PATH.
+          `Then try: npx keywarden audit --stats, npx keywarden keys --user carol, npx keywarden rules,\n` +
+          `  npx keywarden rotate --user svc-backup --to dotenv:/tmp/svc-backup.env --observe 0 --delete-now --yes\n` +
           `Stop it with: kill ${emulator.pid}\n`,
       );
     } else {
       io.stderr.write(
         "\nTry next:\n" +
-          "  keywarden demo --keep          keep the emulator running and point other verbs at it\n" +
-          "  keywarden demo --format json   the same audit as the JSON contract (also csv, markdown)\n" +
-          "  keywarden demo --all           show passing checks too\n" +
-          "  keywarden rules                every rule with its CIS and Security Hub references\n" +
-          "  keywarden permissions audit    the IAM policy `keywarden audit` needs on a real account\n" +
-          "  keywarden audit --profile P    the same audit on your own AWS account\n",
+          "  npx keywarden demo --keep          keep the emulator running and point other verbs at it\n" +
+          "  npx keywarden demo --format json   the same audit as the JSON contract (also csv, markdown)\n" +
+          "  npx keywarden demo --all           show passing checks too\n" +
+          "  npx keywarden rules                every rule with its CIS and Security Hub references\n" +
+          "  npx keywarden permissions audit    the IAM policy `keywarden audit` needs on a real account\n" +
+          "  npx keywarden audit --profile P    the same audit on your own AWS account\n",
       );
       stopped = true;
       await emulator.stop();
