@@ -261,8 +261,9 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
     return { ...d, iam: wrap(d.iam), iamWithNewKey: (k) => wrap(d.iamWithNewKey(k)) };
   };
 
-  const input = await planRotation(iamRotationPort(aws), {
-    mode: "admin",
+  // Both stores plan the same rotation: the user's only active key, into the same targets.
+  const planInput = {
+    mode: "admin" as const,
     accountId: "123456789012",
     userName: s.user,
     accessKeyId: null,
@@ -271,7 +272,8 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
     soakMs: 0,
     replaceInactive: null,
     aws: {},
-  });
+  };
+  const input = await planRotation(iamRotationPort(aws), planInput);
   const job = await store.createJob(input, "explorer");
   const snapshot = (await store.dueJobs(new Date())).find((j) => j.id === job.id) ?? job;
 
@@ -317,18 +319,7 @@ export async function explore(w: World, schedule: Schedule): Promise<Outcome> {
         acted.otherStore = otherStore;
         const otherDeps = watch(deps(w, aws, otherStore, join(s.dir, "home2"), log), "other-store");
         try {
-          const plan = await planRotation(otherDeps.iam, {
-            ...input,
-            mode: "admin",
-            accountId: "123456789012",
-            userName: s.user,
-            accessKeyId: null,
-            targets,
-            observeMs: 0,
-            soakMs: 0,
-            replaceInactive: null,
-            aws: {},
-          });
+          const plan = await planRotation(otherDeps.iam, planInput);
           const j2 = await otherStore.createJob(plan, "other-store");
           await advanceAs(new RotationEngine(otherDeps), otherStore, j2, "other");
         } catch {
