@@ -33,6 +33,7 @@ interface JsonReport {
     fingerprint: string;
     keyStatus: string;
     inHead: boolean | null;
+    advice: string;
   }[];
   stats: {
     files: number;
