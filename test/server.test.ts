@@ -12,6 +12,7 @@ import { createApp, ACTION_KIND } from "../src/server/app.js";
 import { hashToken } from "../src/server/token.js";
 import { auditRunner, respondRunner, rotationController } from "../src/server/wiring.js";
 import type { Overview, KeyPage } from "../src/server/views.js";
+import type { FindingsPage } from "../src/server/findings-view.js";
 import { openStore } from "../src/store/open.js";
 import type { Store } from "../src/store/types.js";
 import { DUMMY_CREDENTIALS, REGION, useEmulator } from "./emulator/harness.js";
@@ -84,6 +85,7 @@ describe("auth and headers", () => {
       "/api/v1/overview",
       "/api/v1/audit",
       "/api/v1/keys",
+      "/api/v1/findings",
       "/api/v1/rotations",
       "/api/v1/nope",
     ]) {
@@ -177,6 +179,72 @@ describe("contracts equal the CLI's JSON", () => {
     expect(page.timeline.map((t) => t.kind)).toEqual(expect.arrayContaining(["created", "last-used"]));
     const missing = await app(false).request("/api/v1/keys/AKIAAAAAAAAAAAAAAAAA", { headers: auth });
     expect(missing.status).toBe(404);
+  });
+});
+
+describe("findings: every open one, filterable", () => {
+  it("/api/v1/findings lists every FAIL, WARN and ERROR, account- and user-level ones included", async () => {
+    const open = cliAudit.findings.filter((f) => f.result !== "PASS");
+    const page = await get<FindingsPage>("/api/v1/findings");
+    expect(page.total).toBe(open.length);
+    expect(page.findings).toHaveLength(open.length);
+    // The critical and high ones the overview only counted are listed, most severe first.
+    const top = page.findings.filter((f) => f.severity === "critical" || f.severity === "high");
+    expect(top.length).toBe(open.filter((f) => f.severity === "critical" || f.severity === "high").length);
+    expect(top.length).toBeGreaterThan(0);
+    expect(page.findings.slice(0, top.length)).toEqual(top);
+    expect(top.some((f) => f.accessKeyId === null && f.userName === null)).toBe(true);
+    expect(top.some((f) => f.accessKeyId === null && f.userName !== null)).toBe(true);
+    // Ids are the ones `--format asff` (and Security Hub) use.
+    const asff = await runCli(["audit", "--format", "asff", "--fail-on", "none"], { env });
+    const ids = (JSON.parse(asff.stdout) as { Id: string; Compliance: { Status: string } }[])
+      .filter((f) => f.Compliance.Status !== "PASSED")
+      .map((f) => f.Id)
+      .sort();
+    expect(page.findings.map((f) => f.id).sort()).toEqual(ids);
+  });
+
+  it("filters by severity, rule, account and user, and refuses an unknown severity", async () => {
+    const open = cliAudit.findings.filter((f) => f.result !== "PASS");
+    const bySev = await get<FindingsPage>("/api/v1/findings?severity=critical,high");
+    expect(bySev.findings.map((f) => f.severity).sort()).toEqual(
+      open
+        .filter((f) => ["critical", "high"].includes(f.severity))
+        .map((f) => f.severity)
+        .sort(),
+    );
+    expect(bySev.filters.severity).toEqual(["critical", "high"]);
+    const user = open.find((f) => f.ruleId === "console-user-mfa")?.userName ?? "";
+    const byUser = await get<FindingsPage>(`/api/v1/findings?user=${encodeURIComponent(user)}`);
+    expect(byUser.findings.length).toBe(open.filter((f) => f.userName === user).length);
+    const byRule = await get<FindingsPage>("/api/v1/findings?rule=access-key-rotation");
+    expect(byRule.findings.every((f) => f.ruleId === "access-key-rotation")).toBe(true);
+    expect(byRule.findings.length).toBe(open.filter((f) => f.ruleId === "access-key-rotation").length);
+    const account = cliAudit.accounts[0]?.accountId ?? "";
+    expect((await get<FindingsPage>(`/api/v1/findings?account=${account}`)).findings).toHaveLength(
+      open.length,
+    );
+    expect((await get<FindingsPage>("/api/v1/findings?account=999999999999")).findings).toEqual([]);
+    expect(bySev.facets.severity.critical).toBe(open.filter((f) => f.severity === "critical").length);
+    const bad = await app(false).request("/api/v1/findings?severity=urgent", { headers: auth });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(
+      /unknown severity urgent/,
+    );
+  });
+
+  it("/api/v1/overview ranks what to fix first and counts each account", async () => {
+    const o = await get<Overview>("/api/v1/overview");
+    expect(o.fixFirst.length).toBeGreaterThan(0);
+    expect(o.fixFirst.length).toBeLessThanOrEqual(10);
+    expect(o.fixFirst[0]?.severity).toBe("critical");
+    const ranks = o.fixFirst.map((i) => SEVERITIES.indexOf(i.severity));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(o.fixFirst.some((i) => i.overdueDays !== null && i.overdueDays > 0)).toBe(true);
+    expect(o.fixFirst.every((i) => i.severity !== "info")).toBe(true);
+    expect(o.accounts).toHaveLength(1);
+    expect(o.accounts[0]?.findingsBySeverity).toEqual(o.findingsBySeverity);
+    expect(o.accounts[0]?.overdue).toBe(o.overdue);
   });
 });
 

@@ -13,6 +13,7 @@ import { latestAudit, saveAudit } from "./audit-records.js";
 import type { RespondRunner, ServerDeps, StartRotationInput } from "./ports.js";
 import { dashboardFile } from "./static.js";
 import { tokenMatches } from "./token.js";
+import { findingsPage, parseFindingFilters } from "./findings-view.js";
 import { activityFrom, keyPage, keysReport, overview } from "./views.js";
 
 // The JSON API under /api/v1 and the dashboard's static files. No listen here: `keywarden serve`
@@ -181,6 +182,15 @@ export function createApp(deps: ServerDeps): Hono {
     await auditInFlight;
     const audit = await latestAudit(store);
     return audit ? c.json(toAuditReportJson(audit.report), 201) : noAudit(c);
+  });
+
+  // Every open finding of the latest audit, filtered by ?severity=a,b&rule=&account=&user=.
+  api.get("/findings", async (c) => {
+    const filters = parseFindingFilters(c.req.query());
+    if (typeof filters === "string")
+      return fail(c, 400, filters, "Pass ?severity=critical,high (or leave it out).");
+    const audit = await latestAudit(store);
+    return audit ? c.json(findingsPage(audit.report, filters)) : noAudit(c);
   });
 
   api.get("/keys", async (c) => {

@@ -2,6 +2,7 @@ import type { AuditKeyView, AuditReport } from "../domain/audit-report.js";
 import { SEVERITIES, type Finding, type LastUsedSource, type Severity } from "../domain/types.js";
 import type { KeysReport } from "../report/keys.js";
 import type { JobEvent, RotationJob, StoredRecord } from "../store/types.js";
+import { accountSummaries, fixFirst, type AccountSummary, type FixItem } from "./findings-view.js";
 
 // Pure shapes the API serves beyond the CLI's own contracts: the overview and one key's page.
 // Time comes in as `now`; nothing here reads a clock or the store.
@@ -16,6 +17,8 @@ export interface ActivityItem {
   text: string;
   /** The dashboard route this item links to, e.g. "rotations/rot-abc". */
   ref: string | null;
+  /** A rotation's steps, oldest first: one item per job, not one per step. */
+  steps?: { at: string; text: string }[];
 }
 
 export interface AgeBin {
@@ -49,6 +52,10 @@ export interface Overview {
   overdue: number;
   rotations: { running: number; waiting: number; failed: number };
   recentActivity: ActivityItem[];
+  /** Overdue keys and the worst open findings, ranked by severity, then age. */
+  fixFirst: FixItem[];
+  /** Every account of the audit with its counts (several: an organization audit). */
+  accounts: AccountSummary[];
 }
 
 const BINS: [string, number, number | null][] = [
@@ -121,6 +128,8 @@ export function overview(input: {
     overdue,
     rotations: { running: byState("running"), waiting: byState("waiting"), failed: byState("failed") },
     recentActivity: [...input.activity].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 20),
+    fixFirst: fixFirst(report, rotationDays, now),
+    accounts: accountSummaries(report, rotationDays, now),
   };
 }
 
@@ -133,15 +142,19 @@ export function activityFrom(input: {
   actions: StoredRecord[];
 }): ActivityItem[] {
   const items: ActivityItem[] = [];
+  // One entry per rotation, dated by its latest step, with its steps inside.
   for (const { job, events } of input.jobEvents) {
-    for (const e of events) {
-      items.push({
-        at: e.at,
-        kind: "rotation",
-        text: `${job.userName}: ${e.action} (${job.id})`,
-        ref: `rotations/${job.id}`,
-      });
-    }
+    if (events.length === 0) continue;
+    const steps = [...events].sort((a, b) => a.at.localeCompare(b.at));
+    const last = steps[steps.length - 1];
+    if (!last) continue;
+    items.push({
+      at: last.at,
+      kind: "rotation",
+      text: `${job.userName}: rotation ${job.id} ${job.state}, ${steps.length} step${steps.length === 1 ? "" : "s"} (last: ${last.action})`,
+      ref: `rotations/${job.id}`,
+      steps: steps.map((e) => ({ at: e.at, text: e.action })),
+    });
   }
   for (const r of input.audits) {
     const findings = Array.isArray(r.data.findings) ? (r.data.findings as Finding[]) : [];
