@@ -2,13 +2,11 @@
 // latin1, so an index is a byte offset and a column is a byte column (what git and editors on
 // ASCII lines agree on).
 import { allowedBy, hasMarkers } from "./markers.js";
+import { gitSecretsNamed, nameStarts } from "./names.js";
 import { Lines, pairOf, type KeyAt } from "./pairing.js";
 import {
-  GIT_SECRETS_NAME_RE,
   KEY_ID_RE,
-  NAME_LOOKBACK,
   SESSION_LABEL_AT_RE,
-  VALUE_AFTER_NAME_RE,
   SECRET_AT_RE,
   SECRET_NEEDLES,
   SECRET_RUN_RE,
@@ -70,20 +68,6 @@ interface Hit {
  * Where a literal occurs, by String#indexOf (memchr-fast; a case-insensitive regex over the whole
  * text is ten times slower). The slower, anchored regexes then run only in windows around these.
  */
-/** Where a name that ends in one of `needles` starts with one of `heads` (lower-case), once each. */
-function nameStarts(text: string, at: number[], heads: string[]): number[] {
-  const starts = new Set<number>();
-  for (const p of at) {
-    const from = Math.max(0, p - NAME_LOOKBACK);
-    const before = text.slice(from, p).toLowerCase();
-    for (const h of heads) {
-      const i = before.lastIndexOf(h);
-      if (i >= 0) starts.add(from + i);
-    }
-  }
-  return [...starts];
-}
-
 function positions(text: string, needles: readonly string[]): number[] {
   const out: number[] = [];
   for (const n of needles) {
@@ -217,35 +201,6 @@ function detectHits(text: string): Hit[] {
 
 /** Bare `session` labels (TruffleHog's `session: ...`). */
 const SESSION_LABELS = ["session", "Session"] as const;
-
-/** What may stand between a name and its `=` or `:`: quotes, spaces, tabs. */
-const ASSIGN_PAD = new Set([34, 39, 96, 32, 9]);
-
-/**
- * Values under git-secrets' optional-prefix names (`aws_key`, `access_key`, `SecretKey`, `KEY`):
- * every "key"/"KEY"/"Key" hit, widened to the whole identifier, which must be one of those names.
- */
-function gitSecretsNamed(text: string, keyNames: number[]): { value: string; index: number }[] {
-  const out: { value: string; index: number }[] = [];
-  const ends = keyNames.map((p) => p + 3);
-  for (const end of ends) {
-    if (end < text.length && isNameChar(text.charCodeAt(end))) continue;
-    // Most names ending in "key" are not assigned a value here (getKey(), publicKey,): look for
-    // the `=` or `:` first, before widening to the whole name.
-    let v = end;
-    while (v < text.length && v < end + 8 && ASSIGN_PAD.has(text.charCodeAt(v))) v++;
-    const op = text.charCodeAt(v);
-    if (op !== 58 && op !== 61) continue;
-    let start = end;
-    while (start > 0 && end - start < 24 && isNameChar(text.charCodeAt(start - 1))) start--;
-    if (!GIT_SECRETS_NAME_RE.test(text.slice(start, end))) continue;
-    VALUE_AFTER_NAME_RE.lastIndex = end;
-    const m = VALUE_AFTER_NAME_RE.exec(text);
-    const value = m?.[1];
-    if (m && value) out.push({ value, index: m.index + m[0].length - value.length });
-  }
-  return out;
-}
 
 /**
  * Ties each secret to the nearest credential key id in its structure and each token to the
