@@ -398,3 +398,35 @@ describe("keywarden enforce against the emulator", () => {
     expect(keys.AccessKeyMetadata?.map((k) => [k.AccessKeyId, k.Status])).toEqual([[remoteKey, "Inactive"]]);
   });
 });
+
+describe("keywarden enforce when no notification gets through", () => {
+  it("exits 1 and says why the webhook could not be reached (the socket's reason)", async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, "127.0.0.1", r));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise<void>((r) =>
+      closed.close(() => {
+        r();
+      }),
+    );
+    await emu.createUser("dave", { tags: { owner: "dave@example.com" } });
+    await emu.createKey("dave", {
+      createdDaysAgo: 50,
+      lastUsed: { daysAgo: 50, service: "s3", region: REGION },
+    });
+    const other = await mkdtemp(join(tmpdir(), "keywarden-enforce-down-"));
+    await writeFile(
+      join(other, "keywarden.yaml"),
+      POLICY()
+        .replace(hookUrl, `http://127.0.0.1:${port}/hook`)
+        .replace("secretEnv: KW_HOOK_SECRET", "secretEnv: KW_HOOK_SECRET\n      retries: 0"),
+    );
+    const r = await runCli(["enforce", "--apply", "--yes"], {
+      cwd: other,
+      env: { ...env(), KEYWARDEN_HOME: join(other, "home") },
+    });
+    expect(r.stderr).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
+    expect(r.stderr).not.toContain("(TypeError)");
+    expect(r.code).toBe(1);
+  });
+});

@@ -279,7 +279,10 @@ async function enforce(flags: EnforceFlags, io: CliIO): Promise<number> {
       const result = await runOnce(flags, io, store, session);
       await print(flags, io, result);
       const failed = result.outcomes.some((o) => o.status === "failed");
-      return failed ? 1 : 0;
+      // Notifications that were due and none got through: the owners were not warned.
+      const n = result.notifications;
+      const unsent = n !== null && n.failed > 0 && n.sent === 0;
+      return failed || unsent ? 1 : 0;
     }
     return await loop(flags, io, store, session, schedule);
   } finally {
@@ -369,7 +372,7 @@ Examples:
 Safety: at most one key of a user is deactivated or deleted per run (unless enforcement.namedKeys
 names it); keys used in the last 24 hours are not touched unless the rule says touchRecentlyUsed;
 an active key is never deleted; runs never overlap (a lock in the store).
-Exit codes: 0 done (or dry run), 1 a change failed, 2 usage or policy error, 3+ runtime errors,
+Exit codes: 0 done (or dry run), 1 a change failed or every notification failed, 2 usage or policy error, 3+ runtime errors,
 7 another run holds the lock.`,
       ),
   );
