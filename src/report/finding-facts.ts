@@ -2,7 +2,6 @@
 // stable id, the rule's title and framework references, and the resource it is about. Pure: the
 // same report and options give the same facts, so a re-run names the same finding the same way.
 
-import { createHash } from "node:crypto";
 import type { AuditKeyView, AuditReport } from "../domain/audit-report.js";
 import type { Finding } from "../domain/types.js";
 import { getRule } from "../rules/registry.js";
@@ -44,8 +43,18 @@ export interface FindingFacts {
   key: AuditKeyView | null;
 }
 
+/**
+ * 64 bits of FNV-1a over the UTF-16 code units, as 16 hex digits: stable across runs and machines,
+ * and free of node:crypto, so the dashboard's type-only imports of this module stay browser-clean.
+ * Not a security hash: it only keeps two failed calls on one subject apart.
+ */
 function shortHash(text: string): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, 12);
+  let h = 0xcbf29ce484222325n;
+  for (let i = 0; i < text.length; i++) {
+    h ^= BigInt(text.charCodeAt(i));
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, "0");
 }
 
 /**
