@@ -4,21 +4,32 @@ import { api, ApiError, getToken, setToken } from "./api";
 import type { Session } from "./types";
 import { Problem } from "./ui";
 import { OverviewPage } from "./pages/overview";
+import { FindingsPage } from "./pages/findings";
 import { KeyPageView, KeysPage } from "./pages/keys";
 import { RotationPage, RotationsPage } from "./pages/rotations";
 import { IncidentPage, IncidentsPage } from "./pages/incidents";
 import { ScanPage, ScansPage } from "./pages/scans";
 import "./styles.css";
 
-// Hash routes (#/keys/AKIA...): the server only ever serves index.html and /assets.
+// Hash routes (#/keys/AKIA..., #/findings?severity=high): the server only ever serves index.html
+// and /assets. The query after "?" carries a page's filters, so a filtered view can be linked to.
 
-function useRoute(): string[] {
-  const parse = () =>
-    location.hash
-      .replace(/^#\/?/, "")
-      .split("/")
-      .filter((p) => p !== "")
-      .map(decodeURIComponent);
+interface Route {
+  path: string[];
+  query: URLSearchParams;
+}
+
+function useRoute(): Route {
+  const parse = (): Route => {
+    const [path = "", query = ""] = location.hash.replace(/^#\/?/, "").split("?", 2);
+    return {
+      path: path
+        .split("/")
+        .filter((p) => p !== "")
+        .map(decodeURIComponent),
+      query: new URLSearchParams(query),
+    };
+  };
   const [route, setRoute] = useState(parse);
   useEffect(() => {
     const on = () => {
@@ -35,6 +46,7 @@ function useRoute(): string[] {
 
 const NAV: [string, string][] = [
   ["", "Overview"],
+  ["findings", "Findings"],
   ["keys", "Keys"],
   ["rotations", "Rotations"],
   ["incidents", "Incidents"],
@@ -100,9 +112,10 @@ function App() {
   }, []);
   if (checking) return <p class="muted">Loading…</p>;
   if (!session) return <TokenForm onSession={setSession} />;
-  const [section = "", id] = route;
+  const [section = "", id] = route.path;
   let page;
-  if (section === "keys") page = id ? <KeyPageView id={id} session={session} /> : <KeysPage />;
+  if (section === "findings") page = <FindingsPage query={route.query} />;
+  else if (section === "keys") page = id ? <KeyPageView id={id} session={session} /> : <KeysPage />;
   else if (section === "rotations")
     page = id ? <RotationPage id={id} session={session} /> : <RotationsPage session={session} />;
   else if (section === "incidents") page = id ? <IncidentPage id={id} /> : <IncidentsPage />;

@@ -9,6 +9,7 @@ import type { Finding, LastUsedSource } from "../../src/domain/types.js";
 // src/domain/types.ts has no I/O and no imports: its one constant is all the bundle takes from it.
 export { SEVERITIES, type Finding, type Severity } from "../../src/domain/types.js";
 export type { ActivityItem, Overview } from "../../src/server/views.js";
+export type { AccountSummary, FindingView, FindingsPage, FixItem } from "../../src/server/findings-view.js";
 
 export type KeyView = AuditKeyView & { lastUsedSource?: LastUsedSource };
 

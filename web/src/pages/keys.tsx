@@ -10,6 +10,7 @@ import {
   type KeyView,
   type Session,
 } from "../types";
+import { Remediation } from "../remediation";
 import { ConfirmButton, Page, SeverityBadge, StateBadge, useApi } from "../ui";
 
 type Column = "userName" | "accessKeyId" | "status" | "ageDays" | "lastUsedAt" | "lastUsedService" | "worst";
@@ -232,7 +233,7 @@ export function KeyPageView({ id, session }: { id: string; session: Session }) {
                   .map((f) => (
                     <li key={f.ruleId}>
                       <SeverityBadge severity={f.severity} /> <strong>{f.ruleId}</strong>: {f.message}
-                      <p class="fix">{f.remediation}</p>
+                      <Remediation text={f.remediation} />
                     </li>
                   ))}
               </ul>

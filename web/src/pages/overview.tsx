@@ -1,7 +1,7 @@
 import { api } from "../api";
 import { day, maskKeyId, relative, when } from "../format";
-import { SEVERITIES, type Overview, type Session } from "../types";
-import { ConfirmButton, Page, useApi } from "../ui";
+import { SEVERITIES, type ActivityItem, type FixItem, type Overview, type Session } from "../types";
+import { ConfirmButton, Page, SeverityBadge, useApi } from "../ui";
 
 /** Stacked bars (active, inactive) per age bin, as inline SVG: no chart library, no inline style. */
 function AgeHistogram({ bins }: { bins: Overview["keyAgeHistogram"] }) {
@@ -43,6 +43,114 @@ function AgeHistogram({ bins }: { bins: Overview["keyAgeHistogram"] }) {
   );
 }
 
+/** One activity entry; a rotation's steps fold under it. */
+function Activity({ a }: { a: ActivityItem }) {
+  const head = (
+    <>
+      <span class={`kind kind-${a.kind}`}>{a.kind}</span>{" "}
+      {a.ref ? <a href={`#/${a.ref}`}>{a.text}</a> : a.text}{" "}
+      <span class="muted" title={when(a.at)}>
+        {relative(a.at)}
+      </span>
+    </>
+  );
+  if (!a.steps || a.steps.length === 0) return <li>{head}</li>;
+  return (
+    <li class="job">
+      {head}
+      <details>
+        <summary>{a.steps.length === 1 ? "1 step" : `${a.steps.length} steps`}</summary>
+        <ol class="steps">
+          {a.steps.map((s, i) => (
+            <li key={i}>
+              <span class="muted">{when(s.at)}</span> {s.text}
+            </li>
+          ))}
+        </ol>
+      </details>
+    </li>
+  );
+}
+
+function what(i: FixItem): string {
+  if (i.accessKeyId !== null) return `key ${maskKeyId(i.accessKeyId)} of ${i.userName ?? "?"}`;
+  if (i.userName !== null) return `user ${i.userName}`;
+  return `account ${i.accountId}`;
+}
+
+/** Overdue keys and the worst findings, one line per key, user or account, most urgent first. */
+function FixFirst({ items }: { items: FixItem[] }) {
+  return (
+    <div class="card fix-first" data-testid="fix-first">
+      <h2>Fix first</h2>
+      <ol class="fix-first">
+        {items.map((i) => (
+          <li key={`${i.accountId}/${i.accessKeyId ?? i.userName ?? ""}`}>
+            <SeverityBadge severity={i.severity} /> <span class={`badge result-${i.result}`}>{i.result}</span>{" "}
+            <a href={`#/${i.ref}`}>{what(i)}</a>: <span title={i.message}>{i.title}</span>
+            {i.overdueDays !== null ? (
+              <span class="overdue"> {i.overdueDays} days past rotation</span>
+            ) : i.ageDays !== null ? (
+              <span class="muted"> ({i.ageDays} days old)</span>
+            ) : null}
+            {i.others > 0 ? <span class="muted"> +{i.others} more</span> : null}
+          </li>
+        ))}
+      </ol>
+      <p class="muted small">
+        Ranked by severity, then age. <a href="#/findings">All findings</a>
+      </p>
+    </div>
+  );
+}
+
+/** The accounts of an organization audit with their counts; each opens its findings. */
+function Organization({ accounts }: { accounts: Overview["accounts"] }) {
+  return (
+    <div class="card" data-testid="organization">
+      <h2>Accounts ({accounts.length})</h2>
+      <table class="accounts">
+        <thead>
+          <tr>
+            <th>Account</th>
+            <th class="num">Users</th>
+            <th class="num">Keys</th>
+            {SEVERITIES.map((s) => (
+              <th class="num" key={s}>
+                {s}
+              </th>
+            ))}
+            <th class="num">Overdue</th>
+            <th class="num">Errors</th>
+          </tr>
+        </thead>
+        <tbody>
+          {accounts.map((a) => (
+            <tr key={a.accountId}>
+              <td>
+                <a href={`#/findings?account=${a.accountId}`}>{a.accountId}</a>
+              </td>
+              <td class="num">{a.users}</td>
+              <td class="num">{a.keys}</td>
+              {SEVERITIES.map((s) => (
+                <td class={`num${a.findingsBySeverity[s] > 0 ? ` sev-text-${s}` : ""}`} key={s}>
+                  {a.findingsBySeverity[s] > 0 ? (
+                    <a href={`#/findings?account=${a.accountId}&severity=${s}`}>{a.findingsBySeverity[s]}</a>
+                  ) : (
+                    0
+                  )}
+                </td>
+              ))}
+              <td class="num">{a.overdue}</td>
+              <td class="num">{a.errors}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function OverviewPage({ session }: { session: Session }) {
   const loaded = useApi<Overview>("overview");
   const runAudit = async () => {
@@ -72,12 +180,14 @@ export function OverviewPage({ session }: { session: Session }) {
           </p>
           <div class="cards" data-testid="severity-counts">
             {SEVERITIES.map((s) => (
-              <a class={`card sev-card sev-${s}`} href={`#/keys`} key={s}>
+              <a class={`card sev-card sev-${s}`} href={`#/findings?severity=${s}`} key={s}>
                 <span class="count">{o.findingsBySeverity[s]}</span>
                 <span class="label">{s}</span>
               </a>
             ))}
           </div>
+          {o.fixFirst.length > 0 ? <FixFirst items={o.fixFirst} /> : null}
+          {o.accounts.length > 1 ? <Organization accounts={o.accounts} /> : null}
           <div class="grid">
             <div class="card">
               <h2>Key age</h2>
@@ -131,13 +241,7 @@ export function OverviewPage({ session }: { session: Session }) {
               ) : (
                 <ul class="activity">
                   {o.recentActivity.map((a, i) => (
-                    <li key={i}>
-                      <span class={`kind kind-${a.kind}`}>{a.kind}</span>{" "}
-                      {a.ref ? <a href={`#/${a.ref}`}>{a.text}</a> : a.text}{" "}
-                      <span class="muted" title={when(a.at)}>
-                        {relative(a.at)}
-                      </span>
-                    </li>
+                    <Activity a={a} key={i} />
                   ))}
                 </ul>
               )}
