@@ -207,8 +207,9 @@ describe("keywarden doctor on the emulator (signature checks on)", () => {
       "`keywarden rotate --profile alice` will fail",
     );
     expect(check(report, "permission.sts:GetSessionToken")).toMatchObject({ status: "warn" });
-    // moto does not implement SimulatePrincipalPolicy: doctor says how it checked instead.
-    expect(check(report, "permissions").message).toContain("evaluated locally");
+    // The emulator's launcher answers SimulatePrincipalPolicy with moto's own evaluator: doctor
+    // says it checked with it (the local evaluation, when simulation fails: diagnose.test.ts).
+    expect(check(report, "permissions").message).toContain("checked with iam:SimulatePrincipalPolicy");
     expect(report.diagnosis.code).toBe("ACCESS_DENIED");
     expect(report.diagnosis.message).toContain(`arn:aws:iam::${ACCOUNT_ID}:user/alice may not call`);
     expect(report.diagnosis.fix).toContain('"iam:CreateAccessKey"');
