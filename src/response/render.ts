@@ -12,9 +12,20 @@ export type IncidentFormat = "markdown" | "json" | "html";
 const REFERENCES = [
   "AWS: What to do if you inadvertently expose an AWS access key — https://aws.amazon.com/blogs/security/what-to-do-if-you-inadvertently-expose-an-aws-access-key/",
   "AWS re:Post: Securely manage IAM access keys — https://repost.aws/knowledge-center/security-best-practices",
-  "AWSCompromisedKeyQuarantineV3 — https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSCompromisedKeyQuarantineV3.html",
   "CloudTrail LookupEvents — https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html",
 ];
+
+/** The references, with the documentation of the quarantine policy this incident attached. */
+function references(r: IncidentReport): string[] {
+  const arn = r.containment.quarantinePolicyArn ?? "";
+  const managed =
+    /policy\/(AWSCompromisedKeyQuarantineV\d+)$/.exec(arn)?.[1] ?? "AWSCompromisedKeyQuarantineV4";
+  return [
+    ...REFERENCES.slice(0, 2),
+    `${managed} — https://docs.aws.amazon.com/aws-managed-policy/latest/reference/${managed}.html`,
+    ...REFERENCES.slice(2),
+  ];
+}
 
 function priority(r: IncidentReport): string {
   const c = r.categories;
@@ -131,7 +142,7 @@ export function renderMarkdown(r: IncidentReport): string {
     "- A long-term key is only as safe as every place it was ever copied to.",
   );
   out.push("", "## References");
-  for (const ref of REFERENCES) out.push(`- ${ref}`);
+  for (const ref of references(r)) out.push(`- ${ref}`);
   return `${out.join("\n")}\n`;
 }
 
@@ -183,7 +194,12 @@ ${rows(r.created.map((c) => [c.type, c.id, c.region ?? "", c.eventTime, c.remove
       "Key Learnings",
       `<ul><li>${h(`Containment took ${r.containment.secondsToContain ?? "n/a"} s, before the investigation.`)}</li><li>${h(`${r.created.length} resource(s) were created with the key.`)}</li></ul>`,
     ),
-    section("References", `<ul>${REFERENCES.map((x) => `<li>${h(x)}</li>`).join("")}</ul>`),
+    section(
+      "References",
+      `<ul>${references(r)
+        .map((x) => `<li>${h(x)}</li>`)
+        .join("")}</ul>`,
+    ),
   ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${h(`Incident ${r.incidentId}`)}</title>
