@@ -209,7 +209,7 @@ describe("bad input on the command line", () => {
           env: DUMMY,
         },
       );
-      expectOneLineError(r, 6, "/nonexistent/dir/x.json", "ENOENT", "folder that exists");
+      expectOneLineError(r, 6, "/nonexistent/dir/x.json", "does not exist", "folder that exists");
       expect(existsSync("/nonexistent")).toBe(false);
 
       const parent = await mkdtemp(join(tmp, "out-"));

@@ -246,7 +246,10 @@ describe("through the CLI", () => {
     expect(rotation?.effectiveThresholds).toEqual({ rotationDays: 60 });
     expect(rotation?.timeline).toMatchObject({ rotate: 60, deactivate: 70 });
     expect(out.rules.find((x) => x.id === "root-mfa")?.enabled).toBe(false);
-    const table = await runCli(["rules", "--config", "valid.yaml"], { cwd: dir, env: env() });
+    const table = await runCli(["rules", "--config", "valid.yaml", "--format", "table"], {
+      cwd: dir,
+      env: env(),
+    });
     expect(table.stdout).toMatch(
       /access-key-rotation .* rotate after 60 days; timeline: warn 46, rotate 60, deactivate 70, delete 80/,
     );

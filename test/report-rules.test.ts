@@ -31,7 +31,7 @@ describe("keywarden rules", () => {
     const frameworks = readme.header.filter((h) => FRAMEWORK.test(h));
     expect(frameworks).toEqual(["CIS v3.0", "CIS v5.0", "CIS v7.0", "Security Hub"]);
 
-    const r = await runCli(["rules"]);
+    const r = await runCli(["rules", "--format", "table"]);
     expect(r.code, r.stderr).toBe(0);
     const [head = "", ...lines] = r.stdout.trimEnd().split("\n");
     for (const f of frameworks) expect(head.toUpperCase()).toContain(f.toUpperCase());

@@ -159,11 +159,11 @@ describe("keywarden respond", () => {
       expect.objectContaining({ incidentId: report.incidentId, accessKeyId: key, events: 13 }),
     ]);
 
-    const table = await runCli(["incidents"], { env: e });
+    const table = await runCli(["incidents", "--format", "table"], { env: e });
     expect(table.stdout).toContain(report.incidentId);
     expect(table.stdout).not.toContain(key); // masked in the list
 
-    const show = await runCli(["incidents", "show", report.incidentId], { env: e });
+    const show = await runCli(["incidents", "show", report.incidentId, "--format", "markdown"], { env: e });
     expect(show.code).toBe(0);
     expect(show.stdout).toContain("## Root Cause");
     expect(show.stdout).toContain("aws iam delete-user --user-name support-backup");

@@ -137,7 +137,10 @@ describe("classification of persistence paths", () => {
       "iam-group-policy-attachment": "dry run: would remove",
       "iam-group-membership": "dry run: would remove",
     });
-    const md = await runCli(["respond", key, "--dry-run", "--no-lookup", "--logs", logs], { env });
+    const md = await runCli(
+      ["respond", key, "--dry-run", "--no-lookup", "--logs", logs, "--format", "markdown"],
+      { env },
+    );
     expect(md.stdout).toContain(`| iam-group | ${GROUP} |`);
     expect(md.stdout).toMatch(
       /\| 2026-11-20T04:01:00\.000Z \| Compute \| ModifyInstanceAttribute \| us-east-1 \|/,

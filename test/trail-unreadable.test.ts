@@ -97,7 +97,10 @@ describe("a log file that cannot be read", () => {
       ),
     ]);
 
-    const table = await runCli(["trail", KEY, "--no-lookup", "--logs", good, "--logs", bad], { env: e });
+    const table = await runCli(
+      ["trail", KEY, "--no-lookup", "--logs", good, "--logs", bad, "--format", "table"],
+      { env: e },
+    );
     expect(table.code).toBe(0);
     expect(table.stdout).toContain("13 event(s) made with AKIA************MPLE");
 

@@ -127,9 +127,12 @@ describe("keywarden trail", () => {
       count: 1,
     });
 
-    const table = await runCli(["trail", KEY, "--regions", "us-east-1", "--since", "2026-11-20T03:14:00Z"], {
-      env: await env(),
-    });
+    const table = await runCli(
+      ["trail", KEY, "--regions", "us-east-1", "--since", "2026-11-20T03:14:00Z", "--format", "table"],
+      {
+        env: await env(),
+      },
+    );
     expect(table.code).toBe(0);
     expect(table.stdout).toContain(
       "2 event(s) made with AKIA************MPLE since 2026-11-20T03:14:00.000Z",

@@ -43,9 +43,38 @@ export function parseChoice<T extends string>(name: string, choices: readonly T[
     if (!(choices as readonly string[]).includes(raw)) {
       throw new UsageError(
         `${name} must be one of ${choices.join(", ")}, got "${raw}"`,
-        `Pass ${name} ${choices[0]}.`,
+        `Pass ${name} ${closest(raw, choices)}.`,
       );
     }
     return raw as T;
   };
+}
+
+/** The allowed value nearest to what was typed (edit distance, case-insensitive); ties keep the listed order. */
+export function closest<T extends string>(raw: string, choices: readonly T[]): T {
+  const typed = raw.toLowerCase();
+  let best = choices[0] as T;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const c of choices) {
+    const d =
+      c.toLowerCase().startsWith(typed) && typed.length > 0 ? 0 : editDistance(typed, c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
 }

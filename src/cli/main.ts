@@ -1,6 +1,16 @@
+import { resolve } from "node:path";
 import { Command, CommanderError } from "@commander-js/extra-typings";
 import { ExitCode } from "../domain/errors.js";
+import {
+  COLLECTS_OUTPUT,
+  addGlobalOptions,
+  applyGlobals,
+  checkOutputPath,
+  collectingOutput,
+} from "./common-options.js";
 import { reportError } from "./errors.js";
+import { addHelpSections } from "./help.js";
+import { writeOutput } from "./output.js";
 import { processIO, type CliIO } from "./io.js";
 import { VERSION } from "./version.js";
 
@@ -38,11 +48,6 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .name("keywarden")
     .description("Audit, rotate, fix and contain AWS IAM access keys.")
     .version(VERSION, "-V, --version")
-    .option("--debug", "show stack traces and AWS error details")
-    .option(
-      "--store <url|path>",
-      "rotation store: postgres://... for a shared one, or a SQLite file (also KEYWARDEN_STORE)",
-    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -58,16 +63,34 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         write(`keywarden: ${problem}. Run \`keywarden${verb ? ` ${verb}` : ""} --help\` for usage.\n`);
       },
     });
+  addGlobalOptions(program);
   for (const load of COMMANDS) (await load()).register(program, io, setExit);
-  // The store is chosen once for every verb that keeps rotation state.
-  program.hook("preAction", () => {
-    const store = program.opts().store;
-    if (typeof store === "string") io.env = { ...io.env, KEYWARDEN_STORE: store };
+  addHelpSections(program);
+  // Set by the hook when a verb's stdout is kept for --output (a holder: TypeScript cannot see the hook run).
+  const collected: {
+    now?: { path: string; out: ReturnType<typeof collectingOutput>; stdout: CliIO["stdout"] };
+  } = {};
+  program.hook("preAction", (_program, action) => {
+    applyGlobals(program, action, io);
+    const opts = action.opts() as { output?: string; out?: string };
+    if (opts.out !== undefined && opts.output === undefined) action.setOptionValue("output", opts.out);
+    const path = checkOutputPath(opts.output ?? opts.out, io);
+    if (path !== undefined && COLLECTS_OUTPUT.has(action)) {
+      collected.now = { path: resolve(io.cwd, path), out: collectingOutput(), stdout: io.stdout };
+      io.stdout = collected.now.out;
+    }
   });
 
   try {
     await program.parseAsync(argv, { from: "user" });
+    const done = collected.now;
+    if (done) {
+      io.stdout = done.stdout;
+      await writeOutput(io, done.out.text(), done.path, 0o600);
+    }
   } catch (err) {
+    // A failed verb writes no --output file: whatever was there stays as it was.
+    if (collected.now) io.stdout = collected.now.stdout;
     if (err instanceof CommanderError) {
       const ok =
         err.code === "commander.helpDisplayed" ||

@@ -8,10 +8,10 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from "../../rules/rule.js";
 import { validateThresholds } from "../../rules/thresholds.js";
 import type { AuditReport } from "../../domain/audit-report.js";
 import type { AwsSession, AwsTarget } from "../../aws/session.js";
-import { withAwsOptions } from "../aws-options.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
 import { useColor, type CliIO } from "../io.js";
 import { startProgress, type Progress } from "../progress.js";
+import { defaultFormat, nameList } from "../common-options.js";
 import { writeOutput } from "../output.js";
 
 const FORMATS = ["table", "json", "csv", "markdown", "html", "ocsf", "asff"] as const;
@@ -39,7 +39,7 @@ export interface AuditFlags {
   graceDays: number;
   /** Many accounts: every ACTIVE account of the organization, or the `--accounts` list. */
   org?: boolean;
-  accounts?: string;
+  accounts?: string[];
   roleName?: string;
   externalId?: string;
   accountConcurrency?: number;
@@ -107,6 +107,7 @@ export function addAuditOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
       ).argParser(parseChoice("--format", FORMATS)),
     )
     .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--out <file>", "same as --output").hideHelp())
     .addOption(
       new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity")
         .argParser(parseChoice("--fail-on", FAIL_ON))
@@ -114,7 +115,6 @@ export function addAuditOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
     )
     .option("--stats", "print AWS API calls by operation and the duration on stderr")
     .option("--all", "show passing checks too (table and markdown)")
-    .option("--no-color", "no colours, even on a terminal")
     .addOption(
       new Option(
         "--last-used <mode>",
@@ -167,7 +167,8 @@ function addOrgOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
     .option("--org", "audit every ACTIVE account of the AWS Organization, each through --role-name")
     .option(
       "--accounts <ids>",
-      "audit these accounts through --role-name: 111111111111,222222222222 or @file (one id a line, # comments)",
+      "audit these accounts through --role-name: 111111111111,222222222222 (or repeated) or @file (one id a line, # comments)",
+      nameList,
     )
     .option(
       "--role-name <name>",
@@ -216,10 +217,18 @@ function checkOrgFlags(flags: AuditFlags): boolean {
   return multi;
 }
 
-/** `--accounts 111111111111,222222222222` or `--accounts @file` (one id a line, `#` comments). */
-async function accountList(raw: string, cwd: string): Promise<string[]> {
+/** `--accounts 111111111111,222222222222`, repeated, or `--accounts @file` (one id a line, `#` comments). */
+async function accountList(items: string[], cwd: string): Promise<string[]> {
   const { parseAccountIds } = await import("../../audit/org.js");
-  if (!raw.startsWith("@")) return parseAccountIds(raw);
+  const files = items.filter((i) => i.startsWith("@"));
+  const ids = items.filter((i) => !i.startsWith("@"));
+  const lists = await Promise.all(files.map((f) => accountFile(f, cwd)));
+  const all = [...(ids.length > 0 ? parseAccountIds(ids.join(",")) : []), ...lists.flat()];
+  return [...new Set(all)];
+}
+
+async function accountFile(raw: string, cwd: string): Promise<string[]> {
+  const { parseAccountIds } = await import("../../audit/org.js");
   const file = raw.slice(1);
   let text: string;
   try {
@@ -326,7 +335,7 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
     import("../../report/render.js"),
   ]);
   const session = await openSession(target, io.env);
-  const format = flags.format ?? (io.stdout.isTTY && !flags.output ? "table" : "json");
+  const format = flags.format ?? defaultFormat(io, FORMATS, "table", flags.output);
   const progress = startProgress(
     io,
     format !== "json" && flags.color !== false,
@@ -461,15 +470,14 @@ async function saveForDashboard(
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
   const cmd = addOrgOptions(
     addAuditOptions(
-      withAwsOptions(
-        program
-          .command("audit")
-          .description(
-            "Judge every IAM access key of the account (or of many: --org, --accounts) against CIS-aligned rules, per key",
-          )
-          .addHelpText(
-            "after",
-            `
+      program
+        .command("audit")
+        .description(
+          "Judge every IAM access key of the account (or of many: --org, --accounts) against CIS-aligned rules, per key",
+        )
+        .addHelpText(
+          "after",
+          `
 Examples:
   keywarden audit                              # the account your default credentials point at
   keywarden audit --profile prod --fail-on medium
@@ -492,8 +500,7 @@ an ERROR finding of severity high for that account and the others go on: with th
 
 Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage, 3 credentials,
 4 access denied, 5 AWS or network failure, 6 local environment.`,
-          ),
-      ),
+        ),
     ),
   );
   cmd.option("--save", "also keep the report in the store, for `keywarden serve`");

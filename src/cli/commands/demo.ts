@@ -16,7 +16,12 @@ function envLines(endpoint: string): string {
   ].join("\n");
 }
 
-export async function runDemo(flags: AuditFlags & { keep?: boolean }, io: CliIO): Promise<number> {
+/** `failOnGiven`: the demo shows findings on purpose, so only a --fail-on typed by the user can fail it. */
+export async function runDemo(
+  flags: AuditFlags & { keep?: boolean },
+  io: CliIO,
+  failOnGiven = false,
+): Promise<number> {
   const [{ startEmulator }, { EmulatorClient }, { demoAccount }] = await Promise.all([
     import("../../emulator/process.js"),
     import("../../emulator/client.js"),
@@ -25,6 +30,7 @@ export async function runDemo(flags: AuditFlags & { keep?: boolean }, io: CliIO)
   io.stderr.write("keywarden demo: starting the local AWS emulator (moto) on 127.0.0.1...\n");
   const emulator = await startEmulator({ keepAlive: flags.keep === true });
   let stopped = false;
+  let audited: number;
   try {
     const client = new EmulatorClient(emulator.endpoint);
     const account = demoAccount(new Date());
@@ -34,7 +40,7 @@ export async function runDemo(flags: AuditFlags & { keep?: boolean }, io: CliIO)
     io.stderr.write(
       `keywarden demo: seeded account 123456789012 with ${seeded.users.length} users and ${keys} access keys; auditing it:\n\n`,
     );
-    await executeAudit({ ...flags, format: flags.format ?? "table" }, io, {
+    audited = await executeAudit(flags, io, {
       endpointUrl: emulator.endpoint,
       region: DEMO_REGION,
       credentials: DEMO_CREDENTIALS,
@@ -65,8 +71,8 @@ export async function runDemo(flags: AuditFlags & { keep?: boolean }, io: CliIO)
     if (!stopped) await emulator.stop();
     throw err;
   }
-  // The demo shows findings on purpose; it succeeds when the audit ran.
-  return 0;
+  // The demo succeeds when the audit ran, unless the user asked for a --fail-on gate.
+  return failOnGiven ? audited : 0;
 }
 
 export const register: CommandModule["register"] = (program: Command, io, exit) => {
@@ -82,10 +88,12 @@ Needs python3 with moto (pip install "moto[server]==5.2.1").
 
 Examples:
   keywarden demo
-  keywarden demo --keep --format json`,
+  keywarden demo --keep --format json
+  keywarden demo --fail-on critical      # exit 1 when the demo account has a critical finding`,
       ),
   );
   cmd.action(async () => {
-    exit(await runDemo(cmd.opts() as unknown as AuditFlags & { keep?: boolean }, io));
+    const failOnGiven = cmd.getOptionValueSource("failOn") === "cli";
+    exit(await runDemo(cmd.opts() as unknown as AuditFlags & { keep?: boolean }, io, failOnGiven));
   });
 };

@@ -1,7 +1,7 @@
 import type { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../../domain/errors.js";
-import { withAwsOptions } from "../aws-options.js";
 import { parseChoice } from "../errors.js";
+import { defaultFormat, withOutputFile } from "../common-options.js";
 import { useColor, type CliIO } from "../io.js";
 
 const FORMATS = ["table", "json"] as const;
@@ -13,6 +13,7 @@ interface DoctorFlags {
   endpointUrl?: string;
   maxAttempts?: number;
   format?: (typeof FORMATS)[number];
+  output?: string;
   color?: boolean;
 }
 
@@ -59,7 +60,7 @@ async function doctor(flags: DoctorFlags, io: CliIO): Promise<number> {
     now: new Date(),
     platform: process.platform,
   });
-  const format = flags.format ?? (io.stdout.isTTY ? "table" : "json");
+  const format = flags.format ?? defaultFormat(io, FORMATS, "table", flags.output);
   io.stdout.write(
     format === "json"
       ? renderDoctorJson(report)
@@ -69,25 +70,21 @@ async function doctor(flags: DoctorFlags, io: CliIO): Promise<number> {
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
-  const cmd = withAwsOptions(
-    program
-      .command("doctor")
-      .description(
-        "Find out which AWS credentials are in use, whether they work, and exactly how to fix them",
-      )
-      .option(
-        "--admin-profile <name>",
-        "an administrator's profile for the IAM reads: the key's owner, status, age and permissions",
-      )
-      .option(
-        "--format <format>",
-        "table or json (default: table on a terminal, json otherwise)",
-        parseChoice("--format", FORMATS),
-      )
-      .option("--no-color", "no colours, even on a terminal")
-      .addHelpText(
-        "after",
-        `
+  const cmd = program
+    .command("doctor")
+    .description("Find out which AWS credentials are in use, whether they work, and exactly how to fix them")
+    .option(
+      "--admin-profile <name>",
+      "an administrator's profile for the IAM reads: the key's owner, status, age and permissions",
+    )
+    .option(
+      "--format <format>",
+      "table or json (default: table on a terminal, json otherwise)",
+      parseChoice("--format", FORMATS),
+    )
+    .addHelpText(
+      "after",
+      `
 Walks the credential chain the way the AWS CLI does (--profile, then environment keys, then
 AWS_PROFILE, then default; in a profile: role_arn, web identity, SSO, keys in the credentials
 file, credential_process, keys in the config file; then container credentials; instance metadata
@@ -110,8 +107,8 @@ Examples:
 
 Exit codes: 0 the diagnosis is OK (warnings may remain), 1 any other diagnosis (the code is in
 the output: KEY_INACTIVE, SIGNATURE_MISMATCH, CLOCK_SKEW, ...), 2 usage, 3+ unexpected errors.`,
-      ),
-  );
+    );
+  withOutputFile(cmd, "the report");
   cmd.action(async () => {
     exit(await doctor(cmd.opts(), io));
   });

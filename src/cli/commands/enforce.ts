@@ -9,8 +9,8 @@ import type { PlannedAction } from "../../policy/plan.js";
 import type { Store } from "../../store/types.js";
 import type { Finding, Inventory } from "../../domain/types.js";
 import type { AccountRole } from "../rotation-wiring.js";
-import { withAwsOptions } from "../aws-options.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
+import { defaultFormat, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
 
 interface EnforceFlags {
@@ -24,6 +24,8 @@ interface EnforceFlags {
   maxChanges?: number;
   schedule?: string | boolean;
   format?: "table" | "json";
+  dryRun?: boolean;
+  output?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -249,13 +251,23 @@ async function runOnce(
 
 async function print(flags: EnforceFlags, io: CliIO, result: EnforceResult): Promise<void> {
   const { planJson, planTable } = await import("../../policy/render.js");
-  const format = flags.format ?? (io.stdout.isTTY ? "table" : "json");
+  const format = flags.format ?? defaultFormat(io, ["table", "json"] as const, "table", flags.output);
   io.stdout.write(format === "json" ? `${JSON.stringify(planJson(result), null, 2)}\n` : planTable(result));
   if (result.declined)
     io.stderr.write("keywarden: nothing was changed (not confirmed). Pass --yes to apply without asking.\n");
 }
 
 async function enforce(flags: EnforceFlags, io: CliIO): Promise<number> {
+  if (flags.dryRun && flags.apply)
+    throw new UsageError(
+      "--dry-run and --apply contradict each other",
+      "Pass one of them (a dry run is the default).",
+    );
+  if (flags.output !== undefined && flags.schedule !== undefined)
+    throw new UsageError(
+      "--output writes one report, and --schedule runs until stopped",
+      "Drop --output (each scheduled run prints its plan on stdout), or drop --schedule.",
+    );
   const policy = await loadFor(flags, io);
   let schedule: string | null = null;
   if (flags.schedule !== undefined) {
@@ -337,32 +349,32 @@ async function loop(
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
-  const cmd = withAwsOptions(
-    program
-      .command("enforce")
-      .description(
-        "Apply the policy file: notify owners before deadlines, rotate/deactivate/delete keys on schedule",
-      )
-      .option("-c, --config <path>", "the policy file (default: ./keywarden.yaml)")
-      .option("--apply", "carry the plan out (default: a dry run that prints it and changes nothing)")
-      .option("-y, --yes", "with --apply: do not ask before changing keys (needed without a terminal)")
-      .option(
-        "--max-changes <n>",
-        "at most this many key changes in a run (default: the policy's, else 10)",
-        parseIntFlag("--max-changes", 0, 10_000),
-      )
-      .option(
-        "--schedule [cron]",
-        "keep running, one run per cron tick (default: enforcement.schedule of the policy)",
-      )
-      .option(
-        "--format <format>",
-        "table or json (default: table on a terminal)",
-        parseChoice("--format", ["table", "json"] as const),
-      )
-      .addHelpText(
-        "after",
-        `
+  const cmd = program
+    .command("enforce")
+    .description(
+      "Apply the policy file: notify owners before deadlines, rotate/deactivate/delete keys on schedule",
+    )
+    .option("-c, --config <path>", "the policy file (default: ./keywarden.yaml)")
+    .option("--apply", "carry the plan out (default: a dry run that prints it and changes nothing)")
+    .option("--dry-run", "print the plan and change or send nothing (the default; said explicitly)")
+    .option("-y, --yes", "with --apply: do not ask before changing keys (needed without a terminal)")
+    .option(
+      "--max-changes <n>",
+      "at most this many key changes in a run (default: the policy's, else 10)",
+      parseIntFlag("--max-changes", 0, 10_000),
+    )
+    .option(
+      "--schedule [cron]",
+      "keep running, one run per cron tick (default: enforcement.schedule of the policy)",
+    )
+    .option(
+      "--format <format>",
+      "table or json (default: table on a terminal, json otherwise)",
+      parseChoice("--format", ["table", "json"] as const),
+    )
+    .addHelpText(
+      "after",
+      `
 Examples:
   keywarden enforce                                   # dry run: the plan, nothing changed or sent
   keywarden enforce --apply --yes --max-changes 5
@@ -374,8 +386,8 @@ names it); keys used in the last 24 hours are not touched unless the rule says t
 an active key is never deleted; runs never overlap (a lock in the store).
 Exit codes: 0 done (or dry run), 1 a change failed or every notification failed, 2 usage or policy error, 3+ runtime errors,
 7 another run holds the lock.`,
-      ),
-  );
+    );
+  withOutputFile(cmd, "the plan");
   cmd.action(async () => {
     exit(await enforce(cmd.opts(), io));
   });

@@ -5,9 +5,12 @@ import type { IncidentReport } from "../../response/types.js";
 import type { StoredRecord } from "../../store/types.js";
 import { parseChoice } from "../errors.js";
 import type { CliIO } from "../io.js";
-import { writeOutput } from "../output.js";
+import { defaultFormat, withOutputFile } from "../common-options.js";
 
 // keywarden incidents: the incidents `respond` stored, listed, shown and rendered.
+
+const LIST_FORMATS = ["table", "json"] as const;
+const REPORT_FORMATS = ["markdown", "json", "html"] as const;
 
 /** A stored incident, through the redaction again: one stored before it caught every encoding of a secret. */
 function asReport(r: StoredRecord, redact: (v: unknown) => unknown): IncidentReport {
@@ -80,23 +83,24 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
   const incidents = program
     .command("incidents")
     .description("Incidents recorded by `keywarden respond`: list, `show ID`, `report ID --format html`");
-  incidents
+  const list = incidents
     .command("list", { isDefault: true })
     .description("List incidents, newest first (the default)")
     .option("--key <access-key-id>", "only incidents about this key")
     .option(
       "--format <format>",
-      "table or json",
-      parseChoice("--format", ["table", "json"] as const),
-      "table",
-    )
-    .action(async (flags: { format: "table" | "json"; key?: string }) => {
+      "table or json (default: table on a terminal, json otherwise)",
+      parseChoice("--format", LIST_FORMATS),
+    );
+  withOutputFile(list, "the list").action(
+    async (flags: { format?: "table" | "json"; key?: string; output?: string }) => {
+      const format = flags.format ?? defaultFormat(io, LIST_FORMATS, "table", flags.output);
       const recs = await withStore(io, (s) =>
         s.listRecords("incident", flags.key ? { subject: flags.key } : {}),
       );
       const { redactValue } = await import("../../response/redact.js");
       const reports = recs.map((r) => asReport(r, redactValue));
-      if (flags.format === "json") {
+      if (format === "json") {
         const summary = reports.map((r) => ({
           incidentId: r.incidentId,
           accessKeyId: r.accessKeyId,
@@ -118,35 +122,34 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
         io.stdout.write(listRows(reports));
       }
       exit(0);
-    });
-  incidents
-    .command("show")
-    .description("Print one incident's report (Markdown)")
-    .argument("<id>", "incident id, e.g. inc-20261121-093000-a1b2c3")
-    .action(async (id: string) => {
-      const { renderIncidentReport } = await import("../../response/render.js");
-      io.stdout.write(renderIncidentReport(await load(io, id), "markdown"));
-      exit(0);
-    });
-  incidents
-    .command("report")
-    .description("Render one incident's report as markdown, json or html")
-    .argument("<id>", "incident id")
-    .option(
-      "--format <format>",
-      "markdown, json or html",
-      parseChoice("--format", ["markdown", "json", "html"] as const),
-      "markdown",
-    )
-    .option("--out <file>", "write it to a file instead of stdout")
-    .addHelpText(
-      "after",
-      "\nExample:\n  keywarden incidents report inc-20261121-093000-a1b2c3 --format html --out incident.html",
-    )
-    .action(async (id: string, flags: { format: "markdown" | "json" | "html"; out?: string }) => {
-      const { renderIncidentReport } = await import("../../response/render.js");
-      const text = renderIncidentReport(await load(io, id), flags.format);
-      await writeOutput(io, text, flags.out, 0o600);
-      exit(0);
-    });
+    },
+  );
+  // show and report are one renderer: show is the short name people type, report the one scripts use.
+  for (const [name, description] of [
+    ["show", "Print one incident's report (Markdown on a terminal, JSON when piped)"],
+    ["report", "Render one incident's report as markdown, json or html"],
+  ] as const) {
+    const cmd = incidents
+      .command(name)
+      .description(description)
+      .argument("<id>", "incident id, e.g. inc-20261121-093000-a1b2c3")
+      .option(
+        "--format <format>",
+        "markdown, json or html (default: markdown on a terminal, json otherwise; a --output file's extension)",
+        parseChoice("--format", REPORT_FORMATS),
+      );
+    if (name === "report")
+      cmd.addHelpText(
+        "after",
+        "\nExample:\n  keywarden incidents report inc-20261121-093000-a1b2c3 --format html -o incident.html",
+      );
+    withOutputFile(cmd).action(
+      async (id: string, flags: { format?: "markdown" | "json" | "html"; output?: string }) => {
+        const { renderIncidentReport } = await import("../../response/render.js");
+        const format = flags.format ?? defaultFormat(io, REPORT_FORMATS, "markdown", flags.output);
+        io.stdout.write(renderIncidentReport(await load(io, id), format));
+        exit(0);
+      },
+    );
+  }
 }

@@ -1,8 +1,8 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { AwsTarget } from "../../aws/session.js";
 import { DEFAULT_THRESHOLDS } from "../../rules/rule.js";
-import { withAwsOptions } from "../aws-options.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
+import { defaultFormat, nameList, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
 
 const FORMATS = ["table", "json", "csv"] as const;
@@ -13,6 +13,7 @@ interface KeysFlags {
   endpointUrl?: string;
   maxAttempts?: number;
   format?: (typeof FORMATS)[number];
+  output?: string;
   user?: string[];
   fullIds?: boolean;
   lastUsed: "auto" | "always" | "report";
@@ -51,7 +52,7 @@ async function listKeys(flags: KeysFlags, io: CliIO): Promise<number> {
   const keys = inventory.keys
     .filter((k) => !wanted || wanted.has(k.userName))
     .map((k) => ({ ...toKeyView(k, now), lastUsedSource: k.lastUsedSource }));
-  const format = flags.format ?? (io.stdout.isTTY ? "table" : "json");
+  const format = flags.format ?? defaultFormat(io, FORMATS, "table", flags.output);
   io.stdout.write(
     renderKeys(
       {
@@ -69,36 +70,35 @@ async function listKeys(flags: KeysFlags, io: CliIO): Promise<number> {
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
-  const cmd = withAwsOptions(
-    program
-      .command("keys")
-      .description("List every IAM access key of the account with its age and last use (no judging)")
-      .option("--user <name...>", "only these users")
-      .option(
-        "--format <format>",
-        "table, json or csv (default: table on a terminal, json otherwise)",
-        parseChoice("--format", FORMATS),
-      )
-      .option("--full-ids", "show whole access key ids in the table (json and csv always have them)")
-      .option(
-        "--last-used <mode>",
-        "auto: refresh stale report data per key; always: per key; report: never",
-        parseChoice("--last-used", ["auto", "always", "report"] as const),
-        "auto" as const,
-      )
-      .option("--concurrency <n>", "parallel per-user IAM calls", parseIntFlag("--concurrency", 1, 64), 8)
-      .addHelpText(
-        "after",
-        `
+  const cmd = program
+    .command("keys")
+    .description("List every IAM access key of the account with its age and last use (no judging)")
+    .option("--user <names>", "only these users, comma-separated or repeated", nameList)
+    .option(
+      "--format <format>",
+      "table, json or csv (default: table on a terminal, json otherwise)",
+      parseChoice("--format", FORMATS),
+    )
+    .option("--full-ids", "show whole access key ids in the table (json and csv always have them)")
+    .option(
+      "--last-used <mode>",
+      "auto: refresh stale report data per key; always: per key; report: never",
+      parseChoice("--last-used", ["auto", "always", "report"] as const),
+      "auto" as const,
+    )
+    .option("--concurrency <n>", "parallel per-user IAM calls", parseIntFlag("--concurrency", 1, 64), 8)
+    .addHelpText(
+      "after",
+      `
 Examples:
   keywarden keys --profile prod
-  keywarden keys --user alice bob --full-ids
+  keywarden keys --user alice,bob --full-ids       # or --user alice --user bob
   keywarden keys --format csv > keys.csv
 
 Exit codes: 0 listed, 1 some data could not be collected (see the warnings), 2 usage, 3+ errors.`,
-      ),
-  );
+    );
+  withOutputFile(cmd, "the listing");
   cmd.action(async () => {
-    exit(await listKeys(cmd.opts() as unknown as KeysFlags, io));
+    exit(await listKeys(cmd.opts(), io));
   });
 }

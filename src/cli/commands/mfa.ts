@@ -1,7 +1,6 @@
 import type { Command } from "@commander-js/extra-typings";
 import type { AwsTarget } from "../../aws/session.js";
 import { UsageError } from "../../domain/errors.js";
-import { parseIntFlag } from "../errors.js";
 import type { CliIO } from "../io.js";
 
 export interface MfaFlags {
@@ -110,7 +109,6 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     .description(
       "Get an MFA session from the long-term key in [PROFILE-long-term] and write it to [PROFILE] (reused while valid)",
     )
-    .option("--profile <name>", "the profile to write the session to (default: AWS_PROFILE, then default)")
     .option("--code <digits>", "the 6-digit code your MFA device shows (asked for on a terminal)")
     .option(
       "--duration <time>",
@@ -125,19 +123,10 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     .option("--long-term-profile <name>", "long-term keys live in this profile instead")
     .option("--role-arn <arn>", "assume this role with MFA (sts:AssumeRole) and write the role's session")
     .option("--role-session-name <name>", "with --role-arn: the session name (default keywarden-USER)")
-    .option("--region <region>", "AWS region for STS (default: AWS_REGION, the profile's, us-east-1)")
-    .option(
-      "--endpoint-url <url>",
-      "send AWS calls to this endpoint, e.g. a local emulator (also AWS_ENDPOINT_URL)",
-    )
-    .option(
-      "--max-attempts <n>",
-      "attempts per AWS call with adaptive retry",
-      parseIntFlag("--max-attempts", 1, 20),
-    )
     .addHelpText(
       "after",
       `
+--profile names the profile the session is written to (default: AWS_PROFILE, then default).
 Long-term keys stay in [PROFILE-long-term] of the credentials file (AWS_SHARED_CREDENTIALS_FILE or
 ~/.aws/credentials); the session goes to [PROFILE] as aws_access_key_id, aws_secret_access_key,
 aws_session_token and expiration (plus assumed_role_arn with --role-arn), so the AWS CLI and SDKs

@@ -7,6 +7,9 @@ import { REMEDIATE_PERMISSIONS, RESPOND_PERMISSIONS, TRAIL_PERMISSIONS } from ".
 import { ROTATION_PERMISSIONS, TARGET_PERMISSIONS } from "../../rotation/ports.js";
 import { ENFORCE_PERMISSIONS } from "../../policy/ports.js";
 import { SCAN_VERIFY_PERMISSIONS } from "../../scan/join.js";
+import { SECURITY_HUB_PERMISSIONS } from "../../report/securityhub-sync.js";
+import { withOutputFile } from "../common-options.js";
+import { closest, parseChoice } from "../errors.js";
 import type { CliIO } from "../io.js";
 
 /**
@@ -15,6 +18,8 @@ import type { CliIO } from "../io.js";
  */
 export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   audit: INVENTORY_PERMISSIONS,
+  // What `audit --to securityhub` adds, kept apart so a plain audit stays read-only.
+  "audit-securityhub": SECURITY_HUB_PERMISSIONS,
   keys: INVENTORY_PERMISSIONS,
   doctor: DOCTOR_PERMISSIONS,
   mfa: MFA_PERMISSIONS,
@@ -39,7 +44,11 @@ export function leastPrivilegePolicy(verbs: string[]): object {
   return {
     Version: "2012-10-17",
     Statement: verbs.map((verb) => ({
-      Sid: `Keywarden${verb[0]?.toUpperCase() ?? ""}${verb.slice(1)}`,
+      // A Sid is alphanumeric: audit-securityhub becomes KeywardenAuditSecurityhub.
+      Sid: `Keywarden${verb
+        .split("-")
+        .map((w) => `${w[0]?.toUpperCase() ?? ""}${w.slice(1)}`)
+        .join("")}`,
       Effect: "Allow",
       Action: [...(VERB_PERMISSIONS[verb] ?? [])].sort(),
       Resource: "*",
@@ -48,21 +57,30 @@ export function leastPrivilegePolicy(verbs: string[]): object {
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
-  program
+  const cmd = program
     .command("permissions")
     .description("Print the least-privilege IAM policy for one or more verbs")
     .argument("[verbs...]", `verbs to cover (default: all of ${Object.keys(VERB_PERMISSIONS).join(", ")})`)
-    .addHelpText("after", "\nExample:\n  keywarden permissions audit > keywarden-audit-policy.json")
-    .action((verbs: string[]) => {
-      const chosen = verbs.length > 0 ? verbs : Object.keys(VERB_PERMISSIONS);
-      const unknown = chosen.filter((v) => !(v in VERB_PERMISSIONS));
-      if (unknown.length > 0) {
-        throw new UsageError(
-          `no permissions are declared for: ${unknown.join(", ")}`,
-          `Pick from: ${Object.keys(VERB_PERMISSIONS).join(", ")}.`,
-        );
-      }
-      io.stdout.write(`${JSON.stringify(leastPrivilegePolicy(chosen), null, 2)}\n`);
-      exit(0);
-    });
+    .addHelpText(
+      "after",
+      "\nExamples:\n  keywarden permissions audit > keywarden-audit-policy.json\n  keywarden permissions audit audit-securityhub -o audit-policy.json   # audit --to securityhub",
+    );
+  // An IAM policy is JSON whatever the terminal; --format json is taken so scripts can say it everywhere.
+  cmd.option(
+    "--format <format>",
+    "json (the only form of a policy)",
+    parseChoice("--format", ["json"] as const),
+  );
+  withOutputFile(cmd, "the policy").action((verbs: string[]) => {
+    const chosen = verbs.length > 0 ? verbs : Object.keys(VERB_PERMISSIONS);
+    const unknown = chosen.filter((v) => !(v in VERB_PERMISSIONS));
+    if (unknown.length > 0) {
+      throw new UsageError(
+        `no permissions are declared for: ${unknown.join(", ")}`,
+        `Did you mean ${closest(unknown[0] ?? "", Object.keys(VERB_PERMISSIONS))}? Pick from: ${Object.keys(VERB_PERMISSIONS).join(", ")}.`,
+      );
+    }
+    io.stdout.write(`${JSON.stringify(leastPrivilegePolicy(chosen), null, 2)}\n`);
+    exit(0);
+  });
 }

@@ -6,12 +6,14 @@ import type { RegionalClients } from "../../aws/regional.js";
 import type { LookupPort, RemediationPort } from "../../response/ports.js";
 import { newIncidentId, parseRegions, parseSince } from "../../response/inputs.js";
 import type { IncidentReport } from "../../response/types.js";
-import { withAwsOptions } from "../aws-options.js";
 import { parseChoice } from "../errors.js";
+import { defaultFormat, nameList, pathList, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
 import { writeOutput } from "../output.js";
 
 // keywarden respond: contain a leaked key first, then investigate, sweep and report.
+
+const FORMATS = ["markdown", "json", "html"] as const;
 
 export interface InvestigateFlags {
   profile?: string;
@@ -20,7 +22,7 @@ export interface InvestigateFlags {
   maxAttempts?: number;
   since?: string;
   logs?: string[];
-  regions?: string;
+  regions?: string[];
   lookup?: boolean;
   account?: string;
   roleName?: string;
@@ -32,23 +34,22 @@ interface RespondFlags extends InvestigateFlags {
   dryRun?: boolean;
   yes?: boolean;
   remediate?: boolean;
-  format: "markdown" | "json" | "html";
-  out?: string;
+  format?: (typeof FORMATS)[number];
+  output?: string;
 }
-
-const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** Commander options shared by respond and trail. */
 export function withInvestigateOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
   return cmd
     .option(
       "--logs <path>",
-      "also read the trail's log files (.json.gz/.json; a folder is walked); repeatable",
-      collect,
+      "also read the trail's log files (.json.gz/.json; a folder is walked); repeat it for more",
+      pathList,
     )
     .option(
       "--regions <list>",
-      "regions to ask LookupEvents (default: every enabled region, from ec2:DescribeRegions)",
+      "regions to ask LookupEvents, comma-separated or repeated (default: every enabled region, from ec2:DescribeRegions)",
+      nameList,
     )
     .option("--no-lookup", "skip CloudTrail LookupEvents (only the --logs files)")
     .option(
@@ -112,7 +113,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
     ]);
   validateKeyId(accessKeyId);
   const since = parseSince(flags.since, new Date());
-  const regions = parseRegions(flags.regions);
+  const regions = parseRegions(flags.regions?.join(","));
   const dryRun = flags.dryRun === true;
   if (flags.lookup === false && (flags.logs ?? []).length === 0) {
     throw new UsageError("--no-lookup leaves nothing to investigate", "Pass --logs PATH with --no-lookup.");
@@ -193,8 +194,11 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
     clients.destroy();
     await (await storeOpening?.catch(() => null))?.close();
   }
-  const text = renderIncidentReport(report, flags.format);
-  await writeOutput(io, text, flags.out, 0o600);
+  const text = renderIncidentReport(
+    report,
+    flags.format ?? defaultFormat(io, FORMATS, "markdown", flags.output),
+  );
+  await writeOutput(io, text, flags.output, 0o600);
   const c = report.containment;
   const failed = report.sources.lookupFailures.length;
   io.stderr.write(
@@ -228,13 +232,11 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     )
     .option(
       "--format <format>",
-      "markdown, json or html",
-      parseChoice("--format", ["markdown", "json", "html"] as const),
-      "markdown",
-    )
-    .option("--out <file>", "write the report to a file instead of stdout");
+      "markdown, json or html (default: markdown on a terminal, json otherwise; a --output file's extension)",
+      parseChoice("--format", FORMATS),
+    );
+  withOutputFile(cmd, "the incident report (mode 0600)", false);
   withInvestigateOptions(cmd);
-  withAwsOptions(cmd);
   cmd.addHelpText(
     "after",
     `

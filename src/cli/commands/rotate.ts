@@ -5,7 +5,7 @@ import type { AwsSession } from "../../aws/session.js";
 import type { AccountRole } from "../rotation-wiring.js";
 import type { IamRotationPort, TargetSpec } from "../../rotation/ports.js";
 import type { Store } from "../../store/types.js";
-import { withAwsOptions } from "../aws-options.js";
+import { targetList } from "../common-options.js";
 import type { CliIO } from "../io.js";
 import type { RotationMfa } from "../rotation-mfa.js";
 
@@ -265,47 +265,44 @@ export async function actorOf(session: AwsSession): Promise<string> {
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
-  const cmd = withAwsOptions(
-    program
-      .command("rotate")
-      .description("Rotate an access key safely: create, deliver, verify, observe, deactivate, soak, delete")
-      .option("--user <name>", "rotate this IAM user's key (administrator); without it, your own key")
-      .option("--key <id>", "the key to rotate (default: the user's only active key)")
-      .option(
-        "--to <target...>",
-        "where the new secret goes: profile:NAME[@FILE], secretsmanager:ID, ssm:/NAME, dotenv:PATH, stdout",
-      )
-      .option(
-        "--observe <duration>",
-        `wait this long watching the old key's use before deactivating (admin default ${ADMIN_DEFAULT}, self 0)`,
-      )
-      .option(
-        "--soak <duration>",
-        `wait this long after deactivating before deleting (admin default ${ADMIN_DEFAULT}, self ${SELF_DEFAULT_SOAK})`,
-      )
-      .option("--delete-now", "delete the old key right after deactivating it (no soak)")
-      .option("--replace-inactive <id>", "delete this inactive key of the user first, to make room")
-      .option("--dry-run", "print every AWS call and file change, change nothing")
-      .option("-y, --yes", "do not ask before deactivating and deleting")
-      .option(
-        "--account <id>",
-        "rotate in this account of the organization, through --role-name (with --user)",
-      )
-      .option("--role-name <name>", "the role assumed in --account (default OrganizationAccountAccessRole)")
-      .option("--external-id <id>", "the external id the role's trust policy requires")
-      .option(
-        "--mfa-serial <arn>",
-        "when a policy requires MFA: this device signs the whole run with one MFA session (default: the profile's mfa_serial)",
-      )
-      .option("--token-code <digits>", "the 6-digit code the MFA device shows (asked for on a terminal)")
-      .option("--resume <id>", "continue a rotation after a crash or a wait")
-      .option(
-        "--rollback <id>",
-        "re-activate the old key and restore every target (until the old key is deleted)",
-      )
-      .addHelpText(
-        "after",
-        `
+  const cmd = program
+    .command("rotate")
+    .description("Rotate an access key safely: create, deliver, verify, observe, deactivate, soak, delete")
+    .option("--user <name>", "rotate this IAM user's key (administrator); without it, your own key")
+    .option("--key <id>", "the key to rotate (default: the user's only active key)")
+    .option(
+      "--to <targets>",
+      "where the new secret goes: profile:NAME[@FILE], secretsmanager:ID, ssm:/NAME, dotenv:PATH, stdout; comma-separated or repeated",
+      targetList,
+    )
+    .option(
+      "--observe <duration>",
+      `wait this long watching the old key's use before deactivating (admin default ${ADMIN_DEFAULT}, self 0)`,
+    )
+    .option(
+      "--soak <duration>",
+      `wait this long after deactivating before deleting (admin default ${ADMIN_DEFAULT}, self ${SELF_DEFAULT_SOAK})`,
+    )
+    .option("--delete-now", "delete the old key right after deactivating it (no soak)")
+    .option("--replace-inactive <id>", "delete this inactive key of the user first, to make room")
+    .option("--dry-run", "print every AWS call and file change, change nothing")
+    .option("-y, --yes", "do not ask before deactivating and deleting")
+    .option("--account <id>", "rotate in this account of the organization, through --role-name (with --user)")
+    .option("--role-name <name>", "the role assumed in --account (default OrganizationAccountAccessRole)")
+    .option("--external-id <id>", "the external id the role's trust policy requires")
+    .option(
+      "--mfa-serial <arn>",
+      "when a policy requires MFA: this device signs the whole run with one MFA session (default: the profile's mfa_serial)",
+    )
+    .option("--token-code <digits>", "the 6-digit code the MFA device shows (asked for on a terminal)")
+    .option("--resume <id>", "continue a rotation after a crash or a wait")
+    .option(
+      "--rollback <id>",
+      "re-activate the old key and restore every target (until the old key is deleted)",
+    )
+    .addHelpText(
+      "after",
+      `
 Examples:
   keywarden rotate --profile dev --delete-now --yes      # your own key, in every profile that holds it
   keywarden rotate --user ci-bot --to secretsmanager:ci/aws --observe 7d --soak 7d
@@ -318,8 +315,7 @@ the code signs every AWS call of the run; each run (--resume, --rollback too) ne
 
 Durations: 30m, 12h, 7d, 2w or 0. Exit codes: 0 done or waiting, 2 usage, 3+ errors, 7 refused
 (two-key limit, another rotation running, a step that cannot proceed).`,
-      ),
-  );
+    );
   cmd.action(async () => {
     const flags: RotateFlags = cmd.opts();
     const { RotationMfa } = await import("../rotation-mfa.js");

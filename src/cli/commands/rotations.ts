@@ -3,7 +3,13 @@ import { UsageError } from "../../domain/errors.js";
 import { maskKeyId } from "../../domain/key-id.js";
 import { jobView } from "../../rotation/job-view.js";
 import type { RotationJob } from "../../store/types.js";
+import { defaultFormat, withOutputFile } from "../common-options.js";
 import { parseChoice } from "../errors.js";
+import type { RotationFlags } from "../rotation-wiring.js";
+
+const FORMATS = ["table", "json"] as const;
+type Format = (typeof FORMATS)[number];
+const formatHelp = "table or json (default: table on a terminal, json otherwise)";
 import type { CliIO } from "../io.js";
 
 function nextAction(job: RotationJob): string {
@@ -21,70 +27,63 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
   const rotations = program
     .command("rotations")
     .description("List rotation jobs; `show ID` for a job's history; `advance` runs every step that is due");
-  rotations
+  const list = rotations
     .command("list", { isDefault: true })
     .description("List rotation jobs with their step, state and next action (the default)")
-    .option(
-      "--format <format>",
-      "table or json",
-      parseChoice("--format", ["table", "json"] as const),
-      "table",
-    )
-    .action(async (flags: { format: "table" | "json" }) => {
-      const { openStore } = await import("../rotation-wiring.js");
-      const store = await openStore(io);
-      try {
-        const jobs = await store.listJobs();
-        if (flags.format === "json") {
-          io.stdout.write(`${JSON.stringify(jobs.map(jobView), null, 2)}\n`);
-        } else if (jobs.length === 0) {
-          io.stdout.write("No rotations yet. Start one with `keywarden rotate`.\n");
-        } else {
-          const rows = [["ID", "USER", "OLD KEY", "NEW KEY", "STEP", "STATE", "NEXT"]];
-          for (const j of jobs) {
-            rows.push([
-              j.id,
-              j.userName,
-              maskKeyId(j.oldAccessKeyId),
-              j.newAccessKeyId ? maskKeyId(j.newAccessKeyId) : "-",
-              j.step,
-              j.state,
-              nextAction(j),
-            ]);
-          }
-          const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-          for (const r of rows)
-            io.stdout.write(
-              `${r
-                .map((c, i) => c.padEnd(widths[i] ?? 0))
-                .join("  ")
-                .trimEnd()}\n`,
-            );
+    .option("--format <format>", formatHelp, parseChoice("--format", FORMATS));
+  withOutputFile(list, "the list").action(async (flags: { format?: Format; output?: string }) => {
+    const format = flags.format ?? defaultFormat(io, FORMATS, "table", flags.output);
+    const { openStore } = await import("../rotation-wiring.js");
+    const store = await openStore(io);
+    try {
+      const jobs = await store.listJobs();
+      if (format === "json") {
+        io.stdout.write(`${JSON.stringify(jobs.map(jobView), null, 2)}\n`);
+      } else if (jobs.length === 0) {
+        io.stdout.write("No rotations yet. Start one with `keywarden rotate`.\n");
+      } else {
+        const rows = [["ID", "USER", "OLD KEY", "NEW KEY", "STEP", "STATE", "NEXT"]];
+        for (const j of jobs) {
+          rows.push([
+            j.id,
+            j.userName,
+            maskKeyId(j.oldAccessKeyId),
+            j.newAccessKeyId ? maskKeyId(j.newAccessKeyId) : "-",
+            j.step,
+            j.state,
+            nextAction(j),
+          ]);
         }
-      } finally {
-        await store.close();
+        const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+        for (const r of rows)
+          io.stdout.write(
+            `${r
+              .map((c, i) => c.padEnd(widths[i] ?? 0))
+              .join("  ")
+              .trimEnd()}\n`,
+          );
       }
-      exit(0);
-    });
+    } finally {
+      await store.close();
+    }
+    exit(0);
+  });
 
-  rotations
+  const show = rotations
     .command("show")
     .description("A rotation's state and its full history")
     .argument("<id>", "the rotation id")
-    .option(
-      "--format <format>",
-      "table or json",
-      parseChoice("--format", ["table", "json"] as const),
-      "table",
-    )
-    .action(async (id: string, flags: { format: "table" | "json" }) => {
+    .option("--format <format>", formatHelp, parseChoice("--format", FORMATS));
+  withOutputFile(show, "the rotation").action(
+    async (id: string, flags: { format?: Format; output?: string }) => {
+      const format = flags.format ?? defaultFormat(io, FORMATS, "table", flags.output);
       const { openStore } = await import("../rotation-wiring.js");
       const store = await openStore(io);
       try {
         const job = await store.getJob(id);
         if (!job) throw new UsageError(`there is no rotation ${id}`, "List them with `keywarden rotations`.");
         const events = await store.events(id);
-        if (flags.format === "json") {
+        if (format === "json") {
           io.stdout.write(`${JSON.stringify({ ...jobView(job), events }, null, 2)}\n`);
         } else {
           io.stdout.write(
@@ -100,13 +99,14 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
         await store.close();
       }
       exit(0);
-    });
+    },
+  );
 
   rotations
     .command("advance")
     .description("Run every rotation step that is due (for cron, a systemd timer or the scheduler)")
     .option("-y, --yes", "do not ask before deactivating and deleting (needed without a terminal)")
-    .action(async (flags: { yes?: boolean }) => {
+    .action(async (flags: { yes?: boolean } & RotationFlags) => {
       const wiring = await import("../rotation-wiring.js");
       const { actorOf } = await import("./rotate.js");
       const store = await wiring.openStore(io);
@@ -117,7 +117,8 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
           if (!(await wiring.claimForThisProcess(store, job.id))) continue;
           try {
             const session = await wiring.sessionFor(
-              wiring.awsTargetForJob(job, {}),
+              // --profile/--region/--endpoint-url given here win over what the job recorded.
+              wiring.awsTargetForJob(job, flags),
               io,
               wiring.accountRoleOfJob(job),
             );

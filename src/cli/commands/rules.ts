@@ -2,7 +2,11 @@ import type { Command } from "@commander-js/extra-typings";
 import { DEFAULT_THRESHOLDS, type RuleMeta, type Thresholds } from "../../rules/rule.js";
 import { ALL_RULES } from "../../rules/registry.js";
 import { parseChoice } from "../errors.js";
+import { defaultFormat, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
+
+const FORMATS = ["table", "json"] as const;
+type Format = (typeof FORMATS)[number];
 
 const UNITS: Record<keyof Thresholds, string> = {
   rotationDays: "rotate after {} days",
@@ -17,27 +21,28 @@ function describeThresholds(meta: RuleMeta, t: Thresholds): string {
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
-  program
+  const cmd = program
     .command("rules")
     .description(
       "List the rules with their CIS (v3.0, v5.0, v7.0) and Security Hub references and effective thresholds",
     )
     .option(
       "--format <format>",
-      "table or json",
-      parseChoice("--format", ["table", "json"] as const),
-      "table",
+      "table or json (default: table on a terminal, json otherwise)",
+      parseChoice("--format", FORMATS),
     )
     .option(
       "-c, --config <path>",
       "apply this policy file's thresholds (default: ./keywarden.yaml when present)",
-    )
-    .action(async (flags) => {
+    );
+  withOutputFile(cmd, "the rules").action(
+    async (flags: { format?: Format; config?: string; output?: string }) => {
+      const format = flags.format ?? defaultFormat(io, FORMATS, "table", flags.output);
       // The policy file, when there is one, sets the thresholds and timelines shown.
       const { policyForRules } = await import("../../policy/rules-view.js");
       const policy = await policyForRules(io.cwd, flags.config);
       const t = policy?.thresholds ?? DEFAULT_THRESHOLDS;
-      if (flags.format === "json") {
+      if (format === "json") {
         const rules = ALL_RULES.map((r) => ({
           ...r.meta,
           effectiveThresholds: Object.fromEntries(r.meta.thresholds.map((k) => [k, t[k]])),
@@ -72,5 +77,6 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
         }
       }
       exit(0);
-    });
+    },
+  );
 }

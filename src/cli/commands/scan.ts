@@ -8,11 +8,11 @@ import type { JoinPorts } from "../../scan/join.js";
 import type { ScanFormat } from "../../scan/render.js";
 import type { ScanMode } from "../../scan/run.js";
 import type { ScanReport } from "../../scan/types.js";
-import { withAwsOptions } from "../aws-options.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
 import type { CliIO } from "../io.js";
 import { startProgress } from "../progress.js";
 import { VERSION } from "../version.js";
+import { defaultFormat } from "../common-options.js";
 import { writeOutput } from "../output.js";
 
 const FORMATS = ["table", "json", "sarif", "markdown"] as const;
@@ -47,11 +47,13 @@ function addScanOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
     .option("--history", "scan every blob of every commit of the repository, once")
     .option("--staged", "scan only what the next commit adds (the pre-commit hook)")
     .addOption(
-      new Option("--format <format>", "table (default on a terminal), json, sarif or markdown").argParser(
-        parseChoice("--format", FORMATS),
-      ),
+      new Option(
+        "--format <format>",
+        "table, json, sarif or markdown (default: table on a terminal, json otherwise)",
+      ).argParser(parseChoice("--format", FORMATS)),
     )
     .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .addOption(new Option("--out <file>", "same as --output").hideHelp())
     .addOption(
       new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity")
         .argParser(parseChoice("--fail-on", FAIL_ON))
@@ -86,8 +88,7 @@ function addScanOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
     )
     .option("--offline", "do not look up owners in AWS (no AWS calls at all)")
     .option("--verify", "also ask sts:GetAccessKeyInfo (with your credentials) which account each key is in")
-    .option("--no-store", "do not keep the result in the keywarden store")
-    .option("--no-color", "no colours, even on a terminal");
+    .option("--no-store", "do not keep the result in the keywarden store");
 }
 
 /** The owner join through the user's own credentials: the audit's inventory, never the leaked secret. */
@@ -163,7 +164,7 @@ export async function executeScan(paths: string[], flags: ScanFlags, io: CliIO):
     import("../../scan/run.js"),
     import("../../scan/render.js"),
   ]);
-  const format: ScanFormat = flags.format ?? (io.stdout.isTTY && !flags.output ? "table" : "json");
+  const format: ScanFormat = flags.format ?? defaultFormat(io, FORMATS, "table", flags.output);
   const progress = startProgress(io, flags.color !== false, "Scanning");
   const startedAt = new Date().toISOString();
   let report: ScanReport;
@@ -211,13 +212,12 @@ export async function executeScan(paths: string[], flags: ScanFlags, io: CliIO):
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
   const cmd = addScanOptions(
-    withAwsOptions(
-      program
-        .command("scan")
-        .description("Find hard-coded AWS keys in files and git history, and who owns them")
-        .addHelpText(
-          "after",
-          `
+    program
+      .command("scan")
+      .description("Find hard-coded AWS keys in files and git history, and who owns them")
+      .addHelpText(
+        "after",
+        `
 Examples:
   keywarden scan                               # the current folder (respects .gitignore)
   keywarden scan --history --format sarif -o keywarden.sarif   # every commit, for GitHub code scanning
@@ -245,8 +245,7 @@ credentials reach (--profile, --region, --endpoint-url); the leaked secret is ne
 active key raises the severity to critical and the advice is \`keywarden respond KEY\`.
 
 Exit codes: 0 nothing at or above --fail-on (default medium), 1 findings, 2 usage, 6 environment.`,
-        ),
-    ),
+      ),
   );
   cmd.action(async (...args: unknown[]) => {
     exit(await executeScan(args[0] as string[], cmd.opts() as unknown as ScanFlags, io));

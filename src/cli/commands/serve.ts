@@ -3,7 +3,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { EnvironmentError, KeywardenError, UsageError } from "../../domain/errors.js";
-import { withAwsOptions } from "../aws-options.js";
 import { parseIntFlag } from "../errors.js";
 import type { CliIO } from "../io.js";
 
@@ -139,32 +138,31 @@ async function serve(flags: ServeFlags, io: CliIO, signals: NodeJS.EventEmitter)
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
-  const cmd = withAwsOptions(
-    program
-      .command("serve")
-      .description(
-        "Serve the dashboard and the JSON API (/api/v1) on 127.0.0.1, read-only unless --allow-actions",
-      )
-      .option(
-        "--port <n>",
-        `port to listen on; 0 picks a free one`,
-        parseIntFlag("--port", 0, 65535, 8787),
-        DEFAULT_PORT,
-      )
-      .option(
-        "--host <address>",
-        "address to bind; anything but loopback is reachable from other machines (a warning says so)",
-        "127.0.0.1",
-      )
-      .option(
-        "--allow-actions",
-        "let the page run audits, start, advance and roll back rotations, and respond to (contain) a key",
-      )
-      .option("--rotate-token", "issue a new access token (printed once) and invalidate the old one")
-      .option("--no-audit", "do not audit at start, even when no audit is stored")
-      .addHelpText(
-        "after",
-        `
+  const cmd = program
+    .command("serve")
+    .description(
+      "Serve the dashboard and the JSON API (/api/v1) on 127.0.0.1, read-only unless --allow-actions",
+    )
+    .option(
+      "--port <n>",
+      `port to listen on; 0 picks a free one`,
+      parseIntFlag("--port", 0, 65535, 8787),
+      DEFAULT_PORT,
+    )
+    .option(
+      "--host <address>",
+      "address to bind; anything but loopback is reachable from other machines (a warning says so)",
+      "127.0.0.1",
+    )
+    .option(
+      "--allow-actions",
+      "let the page run audits, start, advance and roll back rotations, and respond to (contain) a key",
+    )
+    .option("--rotate-token", "issue a new access token (printed once) and invalidate the old one")
+    .option("--no-audit", "do not audit at start, even when no audit is stored")
+    .addHelpText(
+      "after",
+      `
 The first start prints an access token once; the page asks for it and keeps it for the browser
 tab only (sessionStorage). Only its SHA-256 hash is stored. Every API call needs it:
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:${DEFAULT_PORT}/api/v1/overview
@@ -178,9 +176,8 @@ Examples:
   keywarden serve --rotate-token                    # forget the old token, print a new one
 
 Exit codes: 0 stopped cleanly (SIGINT/SIGTERM), 2 usage, 6 could not listen or open the store.`,
-      ),
-  );
+    );
   cmd.action(async () => {
-    exit(await serve(cmd.opts() as unknown as ServeFlags, io, process));
+    exit(await serve(cmd.opts(), io, process));
   });
 }

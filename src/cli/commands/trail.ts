@@ -2,8 +2,8 @@ import type { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../../domain/errors.js";
 import { maskKeyId } from "../../domain/key-id.js";
 import type { TrailSummary } from "../../response/types.js";
-import { withAwsOptions } from "../aws-options.js";
 import { parseChoice } from "../errors.js";
+import { defaultFormat, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
 import { parseRegions, parseSince } from "../../response/inputs.js";
 import { responseWiring, withInvestigateOptions, type InvestigateFlags } from "./respond.js";
@@ -11,8 +11,11 @@ import { plainTable as table } from "../../report/plain-table.js";
 
 // keywarden trail: "who still uses this key?" from CloudTrail, changing nothing.
 
+const FORMATS = ["table", "json", "markdown"] as const;
+
 interface TrailFlags extends InvestigateFlags {
-  format: "table" | "json" | "markdown";
+  format?: (typeof FORMATS)[number];
+  output?: string;
 }
 
 const KEY = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
@@ -20,7 +23,7 @@ const KEY = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
 const short = (s: string | null, n: number) =>
   s === null ? "-" : s.length > n ? `${s.slice(0, n - 1)}…` : s;
 
-export function renderTrail(t: TrailSummary, format: TrailFlags["format"]): string {
+export function renderTrail(t: TrailSummary, format: (typeof FORMATS)[number]): string {
   if (format === "json") return `${JSON.stringify(t, null, 2)}\n`;
   const head = `${t.events} event(s) made with ${maskKeyId(t.accessKeyId)}${t.since ? ` since ${t.since}` : ""}${
     t.firstSeen ? `, first ${t.firstSeen}, last ${t.lastSeen ?? ""}` : ""
@@ -61,7 +64,7 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
     );
   }
   const since = parseSince(flags.since, new Date());
-  const regions = parseRegions(flags.regions);
+  const regions = parseRegions(flags.regions?.join(","));
   const logPaths = flags.logs ?? [];
   if (flags.lookup === false && logPaths.length === 0) {
     throw new UsageError("--no-lookup leaves nothing to read", "Pass --logs PATH with --no-lookup.");
@@ -80,7 +83,8 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
     import("../../response/redact.js"),
   ]);
   const wiring = flags.lookup === false ? null : await responseWiring(flags, io);
-  const progress = startProgress(io, flags.format !== "json", `reading events of ${maskKeyId(accessKeyId)}`);
+  const format = flags.format ?? defaultFormat(io, FORMATS, "table", flags.output);
+  const progress = startProgress(io, format !== "json", `reading events of ${maskKeyId(accessKeyId)}`);
   try {
     const found = await collectEvents(
       {
@@ -103,7 +107,7 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
       undatedRecords: found.undatedRecords,
     });
     // A user agent or a file name can carry a secret too: the printed summary gets the same pass.
-    io.stdout.write(renderTrail(redactValue(summary) as TrailSummary, flags.format));
+    io.stdout.write(renderTrail(redactValue(summary) as TrailSummary, format));
     for (const f of found.lookupFailures) {
       io.stderr.write(
         `keywarden: warning: LookupEvents failed in ${f.region}, its events are missing: ${f.error}\n`,
@@ -133,12 +137,11 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     .option("--since <time>", "only events at or after this time (ISO time or a span such as 36h or 7d)")
     .option(
       "--format <format>",
-      "table, json or markdown",
-      parseChoice("--format", ["table", "json", "markdown"] as const),
-      "table",
+      "table, json or markdown (default: table on a terminal, json otherwise)",
+      parseChoice("--format", FORMATS),
     );
+  withOutputFile(cmd, "the summary");
   withInvestigateOptions(cmd);
-  withAwsOptions(cmd);
   cmd.addHelpText(
     "after",
     `
