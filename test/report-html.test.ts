@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromiumPath } from "./helpers/prerequisites.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditReport } from "../src/domain/audit-report.js";
 import { demoAccount } from "../src/emulator/demo-account.js";
@@ -56,7 +57,7 @@ beforeAll(async () => {
   await rm(SHOTS, { recursive: true, force: true });
   await mkdir(SHOTS, { recursive: true });
   context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), "keywarden-chromium-")), {
-    executablePath: "/usr/bin/chromium",
+    executablePath: chromiumPath(),
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
   });

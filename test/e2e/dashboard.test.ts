@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromiumPath } from "../helpers/prerequisites.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { demoAccount } from "../../src/emulator/demo-account.js";
 import { DUMMY_CREDENTIALS, REGION, useEmulator } from "../emulator/harness.js";
@@ -96,7 +97,7 @@ beforeAll(async () => {
   await seedRecords(env, keyOf);
   served = await startServe(["--port", "0", "--allow-actions"], env);
   context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), "keywarden-chromium-")), {
-    executablePath: "/usr/bin/chromium",
+    executablePath: chromiumPath(),
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
   });

@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromiumPath } from "../helpers/prerequisites.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { AuditReport } from "../../src/domain/audit-report.js";
 import { demoAccount } from "../../src/emulator/demo-account.js";
@@ -102,7 +103,7 @@ beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
   served = await startServe(["--port", "0", "--no-audit"], env);
   context = await chromium.launchPersistentContext(await mkdtemp(join(tmpdir(), "keywarden-chromium-")), {
-    executablePath: "/usr/bin/chromium",
+    executablePath: chromiumPath(),
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
   });

@@ -3,6 +3,7 @@
 // Set KEYWARDEN_EMULATOR_ENDPOINT to reuse an emulator you started yourself (e.g. with --verbose).
 import type { TestProject } from "vitest/node";
 import { startEmulator } from "../../src/emulator/process.js";
+import { missingPrerequisites } from "../helpers/prerequisites.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -11,6 +12,12 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Checked before anything starts, so nothing needs tearing down: one line per missing piece.
+  const missing = missingPrerequisites();
+  if (missing.length > 0) {
+    process.stderr.write(missing.map((m) => `npm test: ${m}. See the README's quick start.\n`).join(""));
+    process.exit(2);
+  }
   const external = process.env.KEYWARDEN_EMULATOR_ENDPOINT;
   if (external !== undefined && external !== "") {
     project.provide("emulatorEndpoint", external);
