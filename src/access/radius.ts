@@ -70,7 +70,27 @@ const ADMIN_PROBE: Probe = { action: "iam:KeywardenProbeEveryAction", resource: 
 
 // Verbs that only read. A pattern is read-only when its action part starts with one of them.
 const READ_VERBS =
-  /^(get|list|describe|batchget|batchdescribe|head|query|scan|select|view|lookup|search|check|detect|preview|read|estimate|validate|filter)/i;
+  /^(get|list|describe|batchget|batchdescribe|batchcheck|batchdetect|batchread|adminget|adminlist|head|query|scan|select|view|lookup|search|check|detect|preview|read|estimate|validate|filter|count|discover|download|retrieve|simulate|verify|evaluate|compare|contains|resolve)/i;
+// `Is*` (IsAuthorized, IsMemberInGroups) only as a whole word: "Issue..." is not a read.
+const IS_VERB = /^Is(?=[A-Z*])/;
+const isReadAction = (a: string) => {
+  const verb = a.split(":")[1] ?? "";
+  return READ_VERBS.test(verb) || IS_VERB.test(verb);
+};
+
+/**
+ * AWS managed policies that AWS documents as read-only (the ReadOnlyAccess and ViewOnlyAccess job
+ * functions, SecurityAudit). Their documents still come from the account; only the verdict "reads
+ * only" is taken from AWS's description, since they use verbs (Classify*, Receive*, StartQuery)
+ * that a verb list cannot judge.
+ */
+const AWS_READ_ONLY = new Set(
+  ["ReadOnlyAccess", "ViewOnlyAccess", "job-function/ViewOnlyAccess", "SecurityAudit"].map(
+    (n) => `:iam::aws:policy/${n}`,
+  ),
+);
+const awsReadOnly = (p: NamedPolicy) =>
+  p.arn !== undefined && AWS_READ_ONLY.has(p.arn.slice(p.arn.indexOf(":iam::")));
 
 const label = (r: StatementRef) => (r.group ? `${r.group}/${r.policy}` : r.policy);
 
@@ -86,13 +106,12 @@ function grantsFrom(cls: RadiusClass, via: string, refs: StatementRef[]): Radius
 
 /** Whether every Allow in these policies names only read actions (NotAction counts as write). */
 function onlyReads(policies: NamedPolicy[]): boolean {
-  const allows = policies.flatMap((p) => statementsOf(p.document)).filter((s) => s.Effect === "Allow");
-  return (
-    allows.length > 0 &&
-    allows.every(
-      (s) => s.NotAction === undefined && list(s.Action).every((a) => READ_VERBS.test(a.split(":")[1] ?? "")),
-    )
-  );
+  const allows = policies
+    .filter((p) => !awsReadOnly(p))
+    .flatMap((p) => statementsOf(p.document))
+    .filter((s) => s.Effect === "Allow");
+  const anyAllow = allows.length > 0 || policies.some(awsReadOnly);
+  return anyAllow && allows.every((s) => s.NotAction === undefined && list(s.Action).every(isReadAction));
 }
 
 function readOnlyGrants(p: PrincipalPolicies): StatementRef[] {
