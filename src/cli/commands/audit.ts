@@ -18,6 +18,7 @@ const FORMATS = ["table", "json", "csv", "markdown", "html", "ocsf", "asff"] as 
 const DESTINATIONS = ["securityhub"] as const;
 const FAIL_ON = [...SEVERITIES, "none"] as const;
 const LAST_USED = ["auto", "always", "report"] as const;
+const SORTS = ["risk"] as const;
 
 export interface AuditFlags {
   profile?: string;
@@ -31,6 +32,8 @@ export interface AuditFlags {
   all?: boolean;
   color?: boolean;
   lastUsed: (typeof LAST_USED)[number];
+  /** `risk`: keys highest risk first (table, JSON and every format). */
+  sort?: (typeof SORTS)[number];
   concurrency: number;
   rotationDays: number;
   expiringDays: number;
@@ -113,6 +116,11 @@ export function addAuditOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
         .default("high"),
     )
     .option("--stats", "print AWS API calls by operation and the duration on stderr")
+    .addOption(
+      new Option("--sort <order>", "risk: keys highest risk score first").argParser(
+        parseChoice("--sort", SORTS),
+      ),
+    )
     .option("--all", "show passing checks too (table and markdown)")
     .option("--no-color", "no colours, even on a terminal")
     .addOption(
@@ -356,6 +364,10 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
     }
   } finally {
     progress.stop();
+  }
+  if (flags.sort === "risk") {
+    const { byRisk } = await import("../../audit/risk.js");
+    report.keys.sort(byRisk);
   }
   const { VERSION } = await import("../version.js");
   const text = renderAudit(report, format, {
