@@ -19,11 +19,43 @@ import type {
 // Allow under a condition is a "conditional allow", and a Deny under a condition does not remove an
 // allow but is reported with it.
 
+/**
+ * A statement's action patterns grouped by service, so a request is matched only against patterns
+ * of its own service (and those with a wildcard in the service part): ReadOnlyAccess has thousands.
+ */
+interface ActionIndex {
+  byService: Map<string, string[]>;
+  wild: string[];
+}
+const indexes = new WeakMap<string[], ActionIndex>();
+
+function indexOf(patterns: string[]): ActionIndex {
+  let ix = indexes.get(patterns);
+  if (!ix) {
+    ix = { byService: new Map(), wild: [] };
+    for (const p of patterns) {
+      const service = p.includes(":") ? p.slice(0, p.indexOf(":")).toLowerCase() : "*";
+      if (service.includes("*") || service.includes("?")) ix.wild.push(p);
+      else ix.byService.set(service, [...(ix.byService.get(service) ?? []), p]);
+    }
+    indexes.set(patterns, ix);
+  }
+  return ix;
+}
+
+function anyAction(patterns: string | string[] | undefined, action: string): boolean {
+  if (!Array.isArray(patterns)) return list(patterns).some((p) => actionMatches(p, action));
+  const ix = indexOf(patterns);
+  const service = action.slice(0, Math.max(0, action.indexOf(":"))).toLowerCase();
+  return (
+    (ix.byService.get(service) ?? []).some((p) => actionMatches(p, action)) ||
+    ix.wild.some((p) => actionMatches(p, action))
+  );
+}
+
 function statementMatches(s: PolicyStatement, req: AccessRequest, vars: Record<string, string>): boolean {
   const actionOk =
-    s.NotAction !== undefined
-      ? !list(s.NotAction).some((p) => actionMatches(p, req.action))
-      : list(s.Action).some((p) => actionMatches(p, req.action));
+    s.NotAction !== undefined ? !anyAction(s.NotAction, req.action) : anyAction(s.Action, req.action);
   if (!actionOk) return false;
   if (s.NotResource !== undefined)
     return !list(s.NotResource).some((p) => resourceMatches(p, req.resource, vars));

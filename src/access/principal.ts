@@ -2,11 +2,24 @@ import type { UserAuthorization, UserPolicyRecord } from "../domain/types.js";
 import { parsePolicyDocument } from "./parse.js";
 import type { ProbeContext } from "./probes.js";
 import { blastRadius, type BlastRadius } from "./radius.js";
-import type { NamedPolicy, PrincipalPolicies } from "./types.js";
+import type { NamedPolicy, PolicyDocument, PrincipalPolicies } from "./types.js";
 
 /** A user's blast radius, plus the policies keywarden could not read (so the answer may be short). */
 export interface UserBlastRadius extends BlastRadius {
   unreadable: string[];
+}
+
+// Users share managed policies: parse each document text once per run, so the evaluator's
+// per-statement indexes are built once too. Bounded, since an audit may read many accounts.
+const parsedDocs = new Map<string, PolicyDocument>();
+function parsed(text: string): PolicyDocument {
+  let doc = parsedDocs.get(text);
+  if (!doc) {
+    doc = parsePolicyDocument(text);
+    if (parsedDocs.size >= 5000) parsedDocs.clear();
+    parsedDocs.set(text, doc);
+  }
+  return doc;
 }
 
 const partitionOf = (arn: string) => arn.split(":")[1] ?? "aws";
@@ -23,7 +36,7 @@ function named(p: UserPolicyRecord, unreadable: string[]): NamedPolicy | null {
       source: p.source,
       ...(p.arn ? { arn: p.arn } : {}),
       ...(p.group ? { group: p.group } : {}),
-      document: parsePolicyDocument(p.document),
+      document: parsed(p.document),
     };
   } catch {
     unreadable.push(label);
