@@ -598,6 +598,26 @@ describe("risk", () => {
     expect(r.stdout).toMatch(/1\. risk \d+ {2}\S+ AKIA\*{12}\w{4} {2}[a-z-]+/);
   });
 
+  it("counts an incident and a scan finding the store holds for a key", async () => {
+    const { openStore } = await import("../src/store/open.js");
+    const path = join(tmp, "risk-store.db");
+    const store = await openStore({ env: { KEYWARDEN_STORE: path } });
+    await store.putRecord({ kind: "incident", id: "inc-risk", subject: aliceKeyId, data: {} });
+    await store.putRecord({
+      kind: "scan-result",
+      id: "scan-risk",
+      subject: "/repo",
+      data: { findings: [{ accessKeyId: aliceKeyId }] },
+    });
+    await store.close();
+    const r = await audit(["--format", "json"], { KEYWARDEN_STORE: path });
+    const alice = (parseReport(r.stdout).keys as { userName: string; risk: { factors: object[] } }[]).find(
+      (k) => k.userName === "alice",
+    );
+    expect(alice?.risk.factors).toContainEqual({ name: "incident", value: true, weight: 20, points: 20 });
+    expect(alice?.risk.factors).toContainEqual({ name: "foundInCode", value: true, weight: 15, points: 15 });
+  });
+
   it("--sort takes only risk", async () => {
     const r = await audit(["--sort", "age"]);
     expect(r.code).toBe(2);

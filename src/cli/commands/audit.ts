@@ -348,7 +348,9 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
       report = await executeOrgAudit(flags, io, session, target, thresholds, progress, accountIds);
     } else {
       let inventory: Inventory;
+      const exposures = await storedExposures(io);
       ({ report, inventory } = await runAudit({
+        exposures,
         port: iamInventoryPort(session),
         apiCalls: () => session.counter.snapshot(),
         now: new Date(),
@@ -449,6 +451,37 @@ async function sendToSecurityHub(
     return r.failed.length === 0;
   } finally {
     port.destroy();
+  }
+}
+
+/**
+ * Found-in-code and incident facts for the risk score, from the store when one already exists
+ * (KEYWARDEN_STORE, or the default SQLite file): an audit never creates a store just to look. A
+ * store that cannot be read leaves the factors at 0, with a warning.
+ */
+async function storedExposures(io: CliIO): Promise<Map<string, import("../../audit/risk.js").KeyExposure>> {
+  const [{ chooseStore }, { existsSync }] = await Promise.all([
+    import("../../store/open.js"),
+    import("node:fs"),
+  ]);
+  const choice = chooseStore({ env: io.env });
+  if (choice.kind === "sqlite" && !existsSync(choice.path)) return new Map();
+  try {
+    const [{ openStore }, { exposuresFrom }] = await Promise.all([
+      import("../rotation-wiring.js"),
+      import("../../audit/exposures.js"),
+    ]);
+    const store = await openStore(io);
+    try {
+      return exposuresFrom(await store.listRecords("incident"), await store.listRecords("scan-result"));
+    } finally {
+      await store.close();
+    }
+  } catch (e) {
+    io.stderr.write(
+      `keywarden: warning: risk without the store's scans and incidents (${(e as Error).message})\n`,
+    );
+    return new Map();
   }
 }
 
