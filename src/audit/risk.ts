@@ -10,7 +10,7 @@ export interface KeyExposure {
   incident?: boolean;
 }
 
-function view(r: UserBlastRadius): KeyBlastRadiusView {
+export function blastRadiusView(r: UserBlastRadius): KeyBlastRadiusView {
   return {
     classes: r.classes,
     grants: r.grants.map((g) => ({
@@ -52,7 +52,7 @@ export function addBlastRadiusAndRisk(
       now,
       ...exposure,
     });
-    return { ...k, ...(radius ? { blastRadius: view(radius) } : {}), risk };
+    return { ...k, ...(radius ? { blastRadius: blastRadiusView(radius) } : {}), risk };
   });
 }
 
