@@ -48,7 +48,11 @@ export function addBlastRadiusAndRisk(
     const exposure = exposures.get(k.accessKeyId) ?? {};
     const risk = riskOf({
       key: record,
-      radius: radius && top ? { top, conditional: radius.conditional } : null,
+      // "nothing" read from policies keywarden could not all read is unknown, not harmless.
+      radius:
+        radius && top && !(top === "nothing" && radius.unreadable.length > 0)
+          ? { top, conditional: radius.conditional }
+          : null,
       now,
       ...exposure,
     });
