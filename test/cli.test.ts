@@ -174,10 +174,12 @@ describe("keywarden audit --format json", () => {
       "accessKeyId",
       "accountId",
       "ageDays",
+      "blastRadius",
       "createdAt",
       "lastUsedAt",
       "lastUsedRegion",
       "lastUsedService",
+      "risk",
       "status",
       "userName",
     ];
@@ -188,6 +190,13 @@ describe("keywarden audit --format json", () => {
       expect(k.createdAt).toMatch(ISO_UTC);
       if (k.lastUsedAt !== null) expect(k.lastUsedAt).toMatch(ISO_UTC);
       expect(["Active", "Inactive"]).toContain(k.status);
+      const risk = k.risk as { score: number; factors: { points: number }[] };
+      expect(risk.score).toBe(
+        Math.min(
+          100,
+          risk.factors.reduce((n, f) => n + f.points, 0),
+        ),
+      );
     }
     const findingFields = [
       "accessKeyId",
@@ -209,7 +218,10 @@ describe("keywarden audit --format json", () => {
 
   it("shows each key with its full id, its dates in UTC ISO form and its age", () => {
     const alice = report.keys.find((k) => k.userName === "alice");
+    // alice has no policy: her key can do nothing (blastRadius and risk are checked in test/blast-radius.test.ts).
     expect(alice).toEqual({
+      blastRadius: { classes: ["nothing"], grants: [], conditional: false, unreadablePolicies: [] },
+      risk: alice?.risk,
       accountId: ACCOUNT_ID,
       userName: "alice",
       accessKeyId: aliceKeyId,
@@ -220,6 +232,7 @@ describe("keywarden audit --format json", () => {
       lastUsedRegion: alice?.lastUsedRegion ?? null,
       ageDays: 200,
     });
+    expect(typeof (alice?.risk as { score?: unknown } | undefined)?.score).toBe("number");
     const inactive = report.keys.find((k) => k.userName === "carol" && k.status === "Inactive");
     expect(inactive).toMatchObject({ createdAt: ago(10).toISOString(), lastUsedAt: null, ageDays: 10 });
     expect(new Set(report.keys.map((k) => k.userName))).toEqual(new Set(USERS_WITH_KEYS));
@@ -567,5 +580,46 @@ describe("secrets", () => {
     for (const { what, text } of outputs) {
       for (const s of secrets) expect(text.includes(s), `${what} contains a secret`).toBe(false);
     }
+  });
+});
+
+describe("risk", () => {
+  it("--sort risk orders the keys by risk score, highest first", async () => {
+    const r = await audit(["--format", "json", "--sort", "risk"]);
+    const keys = (parseReport(r.stdout).keys as { risk: { score: number } }[]).map((k) => k.risk.score);
+    expect(keys.length).toBeGreaterThan(1);
+    expect(keys).toEqual([...keys].sort((a, b) => b - a));
+  });
+
+  it("the table shows each key's risk and blast radius, and a Fix first list", async () => {
+    const r = await audit(["--format", "table", "--no-color"]);
+    expect(r.stdout).toContain("Risk");
+    expect(r.stdout).toContain("Fix first");
+    expect(r.stdout).toMatch(/1\. risk \d+ {2}\S+ AKIA\*{12}\w{4} {2}[a-z-]+/);
+  });
+
+  it("counts an incident and a scan finding the store holds for a key", async () => {
+    const { openStore } = await import("../src/store/open.js");
+    const path = join(tmp, "risk-store.db");
+    const store = await openStore({ env: { KEYWARDEN_STORE: path } });
+    await store.putRecord({ kind: "incident", id: "inc-risk", subject: aliceKeyId, data: {} });
+    await store.putRecord({
+      kind: "scan-result",
+      id: "scan-risk",
+      subject: "/repo",
+      data: { findings: [{ accessKeyId: aliceKeyId }] },
+    });
+    await store.close();
+    const r = await audit(["--format", "json"], { KEYWARDEN_STORE: path });
+    const alice = (parseReport(r.stdout).keys as { userName: string; risk: { factors: object[] } }[]).find(
+      (k) => k.userName === "alice",
+    );
+    expect(alice?.risk.factors).toContainEqual({ name: "incident", value: true, weight: 20, points: 20 });
+    expect(alice?.risk.factors).toContainEqual({ name: "foundInCode", value: true, weight: 15, points: 15 });
+  });
+
+  it("--sort takes only risk", async () => {
+    const r = await audit(["--sort", "age"]);
+    expect(r.code).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreateUserCommand,
   IAMClient,
@@ -118,6 +119,27 @@ async function state(
 const REGIONS = ["--regions", "us-east-1,eu-west-1"];
 
 describe("keywarden respond", () => {
+  it("states what the key could do until containment, leaving the quarantine out", async () => {
+    const key = await leakedKey("blast-admin");
+    await emu.iam().send(
+      new AttachUserPolicyCommand({
+        UserName: "blast-admin",
+        PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+      }),
+    );
+    const r = await runCli(["respond", key, "--yes", "--regions", "us-east-1", "--format", "json"], {
+      env: await env(),
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/blast radius until containment: administrator-equivalent, can-escalate/);
+    expect(r.stderr).toContain("AdministratorAccess #1");
+    const report = JSON.parse(r.stdout) as IncidentReport;
+    expect(report.blastRadius?.classes[0]).toBe("administrator-equivalent");
+    expect(report.steps.map((s) => s.what)).toContainEqual(
+      expect.stringMatching(/^Blast radius until containment: administrator-equivalent/),
+    );
+  });
+
   it("contains, investigates, prints the JSON contract, and stores the incident for `incidents`", async () => {
     const key = await leakedKey("ci-deployer");
     const e = await env();

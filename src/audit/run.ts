@@ -5,6 +5,7 @@ import type { Sleep } from "../inventory/fetch-report.js";
 import type { IamInventoryPort } from "../inventory/ports.js";
 import { evaluateRules } from "../rules/evaluate.js";
 import { ageInDays } from "../rules/support.js";
+import { addBlastRadiusAndRisk, byRisk, type KeyExposure } from "./risk.js";
 import type { Thresholds } from "../rules/rule.js";
 
 export interface AuditOptions {
@@ -19,6 +20,10 @@ export interface AuditOptions {
   onProgress?: (done: number, total: number) => void;
   /** Wall clock for durationMs; injected so tests stay deterministic. */
   clock?: () => number;
+  /** Per key id, what the store knows (found in code, an open incident), for the risk score. */
+  exposures?: ReadonlyMap<string, KeyExposure>;
+  /** `risk`: keys highest risk first; default: as collected. */
+  sort?: "risk";
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -37,6 +42,9 @@ export function toKeyView(k: AccessKeyRecord, now: Date): AuditKeyView {
     ageDays: ageInDays(k.createdAt, now),
   };
 }
+
+const sorted = (keys: AuditKeyView[], sort: AuditOptions["sort"]) =>
+  sort === "risk" ? [...keys].sort(byRisk) : keys;
 
 /** Collects one account's inventory, judges it, and shapes the `--format json` contract. */
 export async function runAudit(opts: AuditOptions): Promise<{ report: AuditReport; inventory: Inventory }> {
@@ -63,7 +71,15 @@ export async function runAudit(opts: AuditOptions): Promise<{ report: AuditRepor
       rootMfaEnabled: a.rootMfaEnabled,
       credentialReportGeneratedAt: iso(a.credentialReportGeneratedAt),
     })),
-    keys: inventory.keys.map((k) => toKeyView(k, opts.now)),
+    keys: sorted(
+      addBlastRadiusAndRisk(
+        inventory.keys.map((k) => toKeyView(k, opts.now)),
+        inventory,
+        opts.now,
+        opts.exposures,
+      ),
+      opts.sort,
+    ),
     findings,
     stats: { apiCalls: opts.apiCalls(), durationMs: Math.round(clock() - started) },
   };

@@ -16,7 +16,7 @@ import {
   type CallerIdentity,
   type CredentialReport,
   type IamInventoryPort,
-  type IamUserDetails,
+  type AuthorizationDetails,
   type KeyLastUsed,
   type ListedAccessKey,
   type ReportState,
@@ -74,22 +74,48 @@ export function iamInventoryPort(session: AwsSession): IamInventoryPort {
       };
     },
 
-    async listUserDetails(): Promise<IamUserDetails[]> {
+    async getAuthorizationDetails(): Promise<AuthorizationDetails> {
       return call(site(session, "GetAccountAuthorizationDetails"), async () => {
-        const out: IamUserDetails[] = [];
+        const out: AuthorizationDetails = { users: [], groups: [], policies: [] };
+        // One listing serves the users' tags and their blast radius: the same pages, no call per user.
         const pages = paginateGetAccountAuthorizationDetails(
           { client: iam, pageSize: 1000 },
-          { Filter: ["User"] },
+          { Filter: ["User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"] },
         );
+        const inline = (list: { PolicyName?: string; PolicyDocument?: string }[] | undefined) =>
+          (list ?? []).map((p) => ({ name: p.PolicyName ?? "", document: p.PolicyDocument ?? "" }));
+        const attached = (list: { PolicyArn?: string }[] | undefined) =>
+          (list ?? []).flatMap((p) => (p.PolicyArn ? [p.PolicyArn] : []));
         for await (const page of pages) {
           for (const u of page.UserDetailList ?? []) {
-            out.push({
+            out.users.push({
               userName: required(u.UserName, "UserName"),
               userId: u.UserId ?? "",
               arn: required(u.Arn, "Arn"),
               path: u.Path ?? "/",
               createdAt: required(u.CreateDate, "CreateDate"),
               tags: Object.fromEntries((u.Tags ?? []).map((t) => [t.Key ?? "", t.Value ?? ""])),
+              groups: u.GroupList ?? [],
+              inlinePolicies: inline(u.UserPolicyList),
+              attachedPolicyArns: attached(u.AttachedManagedPolicies),
+              boundaryArn: u.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
+            });
+          }
+          for (const g of page.GroupDetailList ?? []) {
+            out.groups.push({
+              groupName: required(g.GroupName, "GroupName"),
+              inlinePolicies: inline(g.GroupPolicyList),
+              attachedPolicyArns: attached(g.AttachedManagedPolicies),
+            });
+          }
+          for (const p of page.Policies ?? []) {
+            // Only the default version decides access; the others are kept by IAM but inert.
+            const current = (p.PolicyVersionList ?? []).find((v) => v.IsDefaultVersion === true);
+            out.policies.push({
+              arn: required(p.Arn, "Arn"),
+              // The name is also the ARN's last segment; some emulators leave PolicyName out.
+              name: p.PolicyName ?? p.Arn?.split("/").pop() ?? "",
+              document: current?.Document ?? null,
             });
           }
         }

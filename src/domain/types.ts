@@ -75,11 +75,37 @@ export interface CollectionError {
   message: string;
 }
 
+/** A policy that reaches a user, as IAM stores it; src/access evaluates it. */
+export interface UserPolicyRecord {
+  name: string;
+  source: "user-inline" | "user-managed" | "group-inline" | "group-managed" | "boundary";
+  /** Managed policies: the ARN. */
+  arn: string | null;
+  /** Group policies: the group it comes through. */
+  group: string | null;
+  /** IAM's policy JSON; null when the account's details did not carry the managed policy's document. */
+  document: string | null;
+}
+
+/** What decides a user's access, from the same GetAccountAuthorizationDetails the inventory reads. */
+export interface UserAuthorization {
+  accountId: string;
+  userName: string;
+  userArn: string;
+  userPath: string;
+  groups: string[];
+  /** Identity policies: user inline and managed, group inline and managed. */
+  policies: UserPolicyRecord[];
+  boundary: UserPolicyRecord | null;
+}
+
 export interface Inventory {
   accounts: AccountFacts[];
   users: UserRecord[];
   keys: AccessKeyRecord[];
   errors: CollectionError[];
+  /** Per user, when the authorization details could be read (absent: not collected). */
+  authorizations?: UserAuthorization[];
 }
 
 export type Severity = "critical" | "high" | "medium" | "low" | "info";

@@ -9,9 +9,10 @@ import type {
 import { mapWithConcurrency } from "./concurrency.js";
 import { parseCredentialReport, ROOT_USER, type ReportKeySlot, type ReportRow } from "./credential-report.js";
 import { fetchCredentialReport, type Sleep } from "./fetch-report.js";
+import { authorizationsOf } from "./authorizations.js";
 import type {
+  AuthorizationDetails,
   IamInventoryPort,
-  IamUserDetails,
   KeyLastUsed,
   ListedAccessKey,
   VirtualMfaDevice,
@@ -149,8 +150,8 @@ export async function collectInventory(opts: CollectOptions): Promise<Inventory>
   const rowsByUser = new Map(rows.filter((r) => r.user !== ROOT_USER).map((r) => [r.user, r]));
 
   const [details, summary, mfaDevices] = await Promise.all([
-    attempt(errors, accountId, "GetAccountAuthorizationDetails", null as IamUserDetails[] | null, () =>
-      port.listUserDetails(),
+    attempt(errors, accountId, "GetAccountAuthorizationDetails", null as AuthorizationDetails | null, () =>
+      port.getAuthorizationDetails(),
     ),
     attempt(errors, accountId, "GetAccountSummary", null as Record<string, number> | null, () =>
       port.getAccountSummary(),
@@ -159,7 +160,7 @@ export async function collectInventory(opts: CollectOptions): Promise<Inventory>
       port.listVirtualMfaDevices(),
     ),
   ]);
-  const detailsByUser = new Map((details ?? []).map((d) => [d.userName, d]));
+  const detailsByUser = new Map((details?.users ?? []).map((d) => [d.userName, d]));
   const devicesByArn = new Map<string, string[]>();
   for (const d of mfaDevices ?? []) {
     if (d.userArn) devicesByArn.set(d.userArn, [...(devicesByArn.get(d.userArn) ?? []), d.serialNumber]);
@@ -169,7 +170,7 @@ export async function collectInventory(opts: CollectOptions): Promise<Inventory>
   // Users without keys cost no call, so API calls grow with users-with-keys, not with users.
   const candidates = new Set<string>();
   for (const row of rowsByUser.values()) if (row.keys.length > 0) candidates.add(row.user);
-  for (const d of details ?? []) if (!rowsByUser.has(d.userName)) candidates.add(d.userName);
+  for (const d of details?.users ?? []) if (!rowsByUser.has(d.userName)) candidates.add(d.userName);
 
   const names = [...candidates].sort();
   let done = 0;
@@ -293,5 +294,11 @@ export async function collectInventory(opts: CollectOptions): Promise<Inventory>
     credentialReportGeneratedAt: report?.generatedAt ?? null,
   };
 
-  return { accounts: [account], users, keys, errors };
+  return {
+    accounts: [account],
+    users,
+    keys,
+    errors,
+    ...(details ? { authorizations: authorizationsOf(accountId, details) } : {}),
+  };
 }

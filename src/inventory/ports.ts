@@ -14,6 +14,13 @@ export interface CredentialReport {
   generatedAt: Date;
 }
 
+/** An inline policy, or a managed policy attached by ARN, as the authorization details list them. */
+export interface InlinePolicy {
+  name: string;
+  /** IAM's policy JSON (URL-decoded or not; src/access reads both). */
+  document: string;
+}
+
 export interface IamUserDetails {
   userName: string;
   userId: string;
@@ -21,6 +28,30 @@ export interface IamUserDetails {
   path: string;
   createdAt: Date;
   tags: Record<string, string>;
+  groups: string[];
+  inlinePolicies: InlinePolicy[];
+  attachedPolicyArns: string[];
+  boundaryArn: string | null;
+}
+
+export interface IamGroupDetails {
+  groupName: string;
+  inlinePolicies: InlinePolicy[];
+  attachedPolicyArns: string[];
+}
+
+/** A managed policy (customer or AWS managed) with its default version's document. */
+export interface IamManagedPolicy {
+  arn: string;
+  name: string;
+  document: string | null;
+}
+
+/** One GetAccountAuthorizationDetails listing: users, groups and the managed policies they use. */
+export interface AuthorizationDetails {
+  users: IamUserDetails[];
+  groups: IamGroupDetails[];
+  policies: IamManagedPolicy[];
 }
 
 export interface ListedAccessKey {
@@ -54,8 +85,11 @@ export interface IamInventoryPort {
   generateCredentialReport(): Promise<ReportState>;
   /** Throws ReportNotReadyError while generation runs or when the report must be regenerated. */
   getCredentialReport(): Promise<CredentialReport>;
-  /** Every user with tags (paginated under the hood). */
-  listUserDetails(): Promise<IamUserDetails[]>;
+  /**
+   * Every user with tags, groups and policies, every group, and the managed policies (customer and
+   * AWS managed, as the account returns them), in one paginated GetAccountAuthorizationDetails.
+   */
+  getAuthorizationDetails(): Promise<AuthorizationDetails>;
   listAccessKeys(userName: string): Promise<ListedAccessKey[]>;
   getAccessKeyLastUsed(accessKeyId: string): Promise<KeyLastUsed>;
   getAccountSummary(): Promise<Record<string, number>>;

@@ -26,6 +26,35 @@ function key(k: AuditKeyView): AuditKeyView {
     lastUsedService: k.lastUsedService,
     lastUsedRegion: k.lastUsedRegion,
     ageDays: k.ageDays,
+    ...(k.blastRadius
+      ? {
+          blastRadius: {
+            classes: [...k.blastRadius.classes],
+            grants: k.blastRadius.grants.map((g) => ({
+              class: g.class,
+              policy: g.policy,
+              statement: g.statement,
+              via: g.via,
+              conditional: g.conditional,
+            })),
+            conditional: k.blastRadius.conditional,
+            unreadablePolicies: [...k.blastRadius.unreadablePolicies],
+          },
+        }
+      : {}),
+    ...(k.risk
+      ? {
+          risk: {
+            score: k.risk.score,
+            factors: k.risk.factors.map((f) => ({
+              name: f.name,
+              value: f.value,
+              weight: f.weight,
+              points: f.points,
+            })),
+          },
+        }
+      : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import Table from "cli-table3";
 import pc from "picocolors";
 import type { AuditAccountView, AuditKeyView, AuditReport } from "../domain/audit-report.js";
 import { maskKeyId } from "../domain/key-id.js";
+import { fixFirstLines } from "./fix-first.js";
 import { SEVERITIES, type Finding, type FindingResult, type Severity } from "../domain/types.js";
 import {
   RESULTS,
@@ -220,6 +221,16 @@ function lastUsedLines(c: Colors, k: AuditKeyView): CellLine[] {
   return lines;
 }
 
+function riskLines(c: Colors, k: AuditKeyView): CellLine[] {
+  if (!k.risk) return [line("-", c.dim)];
+  const score = k.risk.score;
+  const cls = k.blastRadius?.classes[0] ?? "radius unknown";
+  return [
+    line(String(score), score >= 60 ? c.red : score >= 30 ? c.yellow : undefined),
+    line(`${cls}${k.blastRadius?.conditional ? " (conditional)" : ""}`, c.dim),
+  ];
+}
+
 function keysTable(
   c: Colors,
   keys: AuditKeyView[],
@@ -231,6 +242,9 @@ function keysTable(
     findings.flatMap((f) => (f.accessKeyId === null ? [] : [keyOf(f.accountId, f.accessKeyId)])),
   );
   const head = ["User", "Access key", "Status", "Days", "Last used", "Worst finding"];
+  // Risk and blast radius, when the audit computed them (not for stored reports that predate them).
+  const withRisk = keys.some((k) => k.risk !== undefined);
+  if (withRisk) head.push("Risk");
   const rows: CellLine[][][] = keys.map((k) => {
     const w = worst.get(keyOf(k.accountId, k.accessKeyId));
     let verdict: CellLine[];
@@ -245,7 +259,7 @@ function keysTable(
     } else {
       verdict = [line("not judged", c.dim)];
     }
-    return [
+    const row = [
       [line(safe(k.userName))],
       [line(maskKeyId(k.accessKeyId))],
       [line(k.status, k.status === "Active" ? undefined : c.dim)],
@@ -253,17 +267,24 @@ function keysTable(
       lastUsedLines(c, k),
       verdict,
     ];
+    if (withRisk) row.push(riskLines(c, k));
+    return row;
   });
   const lengths = (i: number, measure: (text: string) => number): number =>
     Math.max(measure(head[i] ?? ""), ...rows.flatMap((r) => (r[i] ?? []).map((l) => measure(l.plain))));
   const longestWord = (text: string): number => text.split(" ").reduce((m, w) => Math.max(m, w.length), 0);
   const natural = head.map((_, i) => 2 + lengths(i, (t) => t.length));
   const soft = head.map((_, i) => 2 + lengths(i, longestWord));
-  const colWidths = fitColumns(natural, soft, [true, false, false, false, true, true], width);
+  const colWidths = fitColumns(
+    natural,
+    soft,
+    [true, false, false, false, true, true, ...(withRisk ? [true] : [])],
+    width,
+  );
   const t = new Table({
     head: head.map((h) => c.bold(h)),
     colWidths,
-    colAligns: ["left", "left", "left", "right", "left", "left"],
+    colAligns: ["left", "left", "left", "right", "left", "left", "left"],
     wordWrap: true,
     wrapOnWordBoundary: true,
     style: { head: [], border: [] },
@@ -397,6 +418,9 @@ export function renderTable(report: AuditReport, opts: TableOptions): string {
       "",
     );
   }
+
+  const fix = fixFirstLines(report.keys, report.accounts.length > 1);
+  if (fix.length > 0) out.push(c.bold("Fix first"), ...fix.map((l) => `  ${safe(l)}`), "");
 
   out.push(...findingsSection(c, report, opts, width), "");
   out.push(...summary(c, report, opts, width));

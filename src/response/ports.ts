@@ -88,6 +88,8 @@ export const RESPOND_PERMISSIONS: readonly string[] = [
   "iam:AttachUserPolicy",
   "iam:GetPolicy",
   "iam:CreatePolicy",
+  // After containment, the user's policies for the blast radius (one paginated listing).
+  "iam:GetAccountAuthorizationDetails",
   "ec2:DescribeRegions",
   "cloudtrail:LookupEvents",
 ];

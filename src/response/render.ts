@@ -65,6 +65,16 @@ function summaryFacts(r: IncidentReport): [string, string][] {
         ? "dry run: nothing changed"
         : `key ${c.deactivated ? "Inactive" : "NOT deactivated"}; ${c.quarantinePolicyArn ?? "no quarantine policy"} attached; ${c.secondsToContain ?? "?"} s from start`,
     ],
+    ...(r.blastRadius !== undefined
+      ? ([
+          [
+            "Blast radius until containment",
+            r.blastRadius === null
+              ? "could not be read"
+              : `${r.blastRadius.classes.join(", ")}${r.blastRadius.conditional ? " (conditional)" : ""}`,
+          ],
+        ] as [string, string][])
+      : []),
     [
       "Events found",
       `${r.eventCount} (${r.suspicious.length} suspicious)${r.eventsOmitted > 0 ? `; ${r.eventsOmitted} unclassified ones not kept in this report` : ""}`,

@@ -1,3 +1,4 @@
+import type { KeyBlastRadiusView } from "../domain/audit-report.js";
 import { ConflictError, UsageError } from "../domain/errors.js";
 import { isAccessKeyId, maskKeyId } from "../domain/key-id.js";
 import { categoryCounts, indicators, newSince, suspiciousEvents } from "./analyze.js";
@@ -61,6 +62,11 @@ export interface RespondDeps {
   confirm: (question: string) => Promise<boolean>;
   /** Regions asked at once; each region is paced on its own. */
   regionConcurrency?: number;
+  /**
+   * What the user's policies let the key do, leaving out the policy containment attached; read
+   * after containment (never slowing it). Throws when it cannot be read; respond goes on.
+   */
+  blastRadius?: (userName: string, leaveOut: string | null) => Promise<KeyBlastRadiusView | null>;
 }
 
 export function validateKeyId(accessKeyId: string): void {
@@ -306,9 +312,32 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     );
   }
 
+  // What the holder could do until now: the incident's scope, for the report and the person.
+  let blastRadius: KeyBlastRadiusView | null | undefined;
+  if (deps.blastRadius) {
+    try {
+      blastRadius = await deps.blastRadius(owner.userName, containment.quarantinePolicyArn);
+      const classes = blastRadius?.classes.join(", ") ?? "unknown";
+      const by = [...new Set((blastRadius?.grants ?? []).map((g) => `${g.policy} ${g.statement}`))].slice(
+        0,
+        3,
+      );
+      deps.log(
+        `blast radius until containment: ${classes}${by.length > 0 ? ` (granted by ${by.join("; ")})` : ""}`,
+      );
+    } catch (e) {
+      blastRadius = null;
+      deps.log(
+        `warning: could not read ${owner.userName}'s policies for the blast radius: ${(e as Error).message}`,
+      );
+    }
+    step(`Blast radius until containment: ${blastRadius?.classes.join(", ") ?? "could not be read"}`);
+  }
+
   const incidentId = deps.newIncidentId(started);
   const report: IncidentReport = {
     schemaVersion: 1,
+    ...(blastRadius !== undefined ? { blastRadius } : {}),
     incidentId,
     accessKeyId: opts.accessKeyId,
     userName: owner.userName,

@@ -1,3 +1,4 @@
+import type { KeyBlastRadiusView } from "../domain/audit-report.js";
 // The response capability's model. `IncidentReport` is the JSON contract of `keywarden respond`
 // (stored as the `incident` record's data, rendered by render.ts, read by the dashboard).
 
@@ -118,6 +119,11 @@ export interface Containment {
 
 export interface IncidentReport {
   schemaVersion: 1;
+  /**
+   * What the key could do until it was contained (its user's policies, the quarantine left out):
+   * absent on incidents stored before keywarden recorded it, null when it could not be read.
+   */
+  blastRadius?: KeyBlastRadiusView | null;
   incidentId: string;
   accessKeyId: string;
   userName: string;

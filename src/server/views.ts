@@ -189,7 +189,19 @@ export function keysReport(report: AuditReport, sources: Record<string, LastUsed
   return {
     schemaVersion: 1,
     generatedAt: report.generatedAt,
-    keys: report.keys.map((k) => ({ ...k, lastUsedSource: sources[k.accessKeyId] ?? "credential-report" })),
+    // The `keys --format json` contract: the audit-only blastRadius and risk stay in GET /audit.
+    keys: report.keys.map((k) => ({
+      accountId: k.accountId,
+      userName: k.userName,
+      accessKeyId: k.accessKeyId,
+      status: k.status,
+      createdAt: k.createdAt,
+      lastUsedAt: k.lastUsedAt,
+      lastUsedService: k.lastUsedService,
+      lastUsedRegion: k.lastUsedRegion,
+      ageDays: k.ageDays,
+      lastUsedSource: sources[k.accessKeyId] ?? "credential-report",
+    })),
     stats: report.stats,
   };
 }

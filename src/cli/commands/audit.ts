@@ -18,6 +18,7 @@ const FORMATS = ["table", "json", "csv", "markdown", "html", "ocsf", "asff"] as 
 const DESTINATIONS = ["securityhub"] as const;
 const FAIL_ON = [...SEVERITIES, "none"] as const;
 const LAST_USED = ["auto", "always", "report"] as const;
+const SORTS = ["risk"] as const;
 
 export interface AuditFlags {
   profile?: string;
@@ -31,6 +32,8 @@ export interface AuditFlags {
   all?: boolean;
   color?: boolean;
   lastUsed: (typeof LAST_USED)[number];
+  /** `risk`: keys highest risk first (table, JSON and every format). */
+  sort?: (typeof SORTS)[number];
   concurrency: number;
   rotationDays: number;
   expiringDays: number;
@@ -114,6 +117,11 @@ export function addAuditOptions(cmd: CommandUnknownOpts): CommandUnknownOpts {
         .default("high"),
     )
     .option("--stats", "print AWS API calls by operation and the duration on stderr")
+    .addOption(
+      new Option("--sort <order>", "risk: keys highest risk score first").argParser(
+        parseChoice("--sort", SORTS),
+      ),
+    )
     .option("--all", "show passing checks too (table and markdown)")
     .addOption(
       new Option(
@@ -349,7 +357,9 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
       report = await executeOrgAudit(flags, io, session, target, thresholds, progress, accountIds);
     } else {
       let inventory: Inventory;
+      const exposures = await storedExposures(io);
       ({ report, inventory } = await runAudit({
+        exposures,
         port: iamInventoryPort(session),
         apiCalls: () => session.counter.snapshot(),
         now: new Date(),
@@ -365,6 +375,10 @@ export async function executeAudit(flags: AuditFlags, io: CliIO, target?: AwsTar
     }
   } finally {
     progress.stop();
+  }
+  if (flags.sort === "risk") {
+    const { byRisk } = await import("../../audit/risk.js");
+    report.keys.sort(byRisk);
   }
   const { VERSION } = await import("../version.js");
   const text = renderAudit(report, format, {
@@ -446,6 +460,37 @@ async function sendToSecurityHub(
     return r.failed.length === 0;
   } finally {
     port.destroy();
+  }
+}
+
+/**
+ * Found-in-code and incident facts for the risk score, from the store when one already exists
+ * (KEYWARDEN_STORE, or the default SQLite file): an audit never creates a store just to look. A
+ * store that cannot be read leaves the factors at 0, with a warning.
+ */
+async function storedExposures(io: CliIO): Promise<Map<string, import("../../audit/risk.js").KeyExposure>> {
+  const [{ chooseStore }, { existsSync }] = await Promise.all([
+    import("../../store/open.js"),
+    import("node:fs"),
+  ]);
+  const choice = chooseStore({ env: io.env });
+  if (choice.kind === "sqlite" && !existsSync(choice.path)) return new Map();
+  try {
+    const [{ openStore }, { exposuresFrom }] = await Promise.all([
+      import("../rotation-wiring.js"),
+      import("../../audit/exposures.js"),
+    ]);
+    const store = await openStore(io);
+    try {
+      return exposuresFrom(await store.listRecords("incident"), await store.listRecords("scan-result"));
+    } finally {
+      await store.close();
+    }
+  } catch (e) {
+    io.stderr.write(
+      `keywarden: warning: risk without the store's scans and incidents (${(e as Error).message})\n`,
+    );
+    return new Map();
   }
 }
 

@@ -36,6 +36,8 @@ export async function runDemo(
     const account = demoAccount(new Date());
     const seeded = await client.bulkSeed({ users: account.users });
     await client.setRoot(account.root);
+    const { seedDemoPolicies } = await import("../../aws/demo-policies.js");
+    await seedDemoPolicies(emulator.endpoint, DEMO_REGION, DEMO_CREDENTIALS);
     const keys = seeded.users.reduce((n, u) => n + u.access_keys.length, 0);
     io.stderr.write(
       `keywarden demo: seeded account 123456789012 with ${seeded.users.length} users and ${keys} access keys; auditing it:\n\n`,

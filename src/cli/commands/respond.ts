@@ -165,6 +165,21 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
       },
       {
         iam: responseIamPort(session),
+        blastRadius: async (userName, leaveOut) => {
+          const [{ iamInventoryPort }, { authorizationsOf }, { userBlastRadius }, { blastRadiusView }] =
+            await Promise.all([
+              import("../../aws/iam-inventory.js"),
+              import("../../inventory/authorizations.js"),
+              import("../../access/principal.js"),
+              import("../../audit/risk.js"),
+            ]);
+          const details = await iamInventoryPort(session).getAuthorizationDetails();
+          const accountId = details.users[0]?.arn.split(":")[4] ?? "";
+          const a = authorizationsOf(accountId, details).find((u) => u.userName === userName);
+          if (!a) return null;
+          const before = { ...a, policies: a.policies.filter((p) => p.arn === null || p.arn !== leaveOut) };
+          return blastRadiusView(userBlastRadius(before));
+        },
         lookup,
         logs: duckDbLogReader(),
         remediation: (protectedUser) =>
