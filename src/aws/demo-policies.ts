@@ -3,9 +3,9 @@ import {
   AttachGroupPolicyCommand,
   AttachUserPolicyCommand,
   CreateGroupCommand,
-  IAMClient,
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
+import { openSession } from "./session.js";
 
 // `keywarden demo`: a few policies on the seeded users, through IAM's own API, so the demo's
 // Risk column and Fix first list show every blast-radius class rather than "nothing" everywhere.
@@ -18,7 +18,9 @@ export async function seedDemoPolicies(
   region: string,
   credentials: { accessKeyId: string; secretAccessKey: string },
 ): Promise<void> {
-  const iam = new IAMClient({ endpoint, region, credentials });
+  // Through the session like every other client (one place builds clients, and counts calls).
+  const session = await openSession({ endpointUrl: endpoint, region, credentials });
+  const iam = session.iam();
   try {
     const attach = (UserName: string, name: string) =>
       iam.send(new AttachUserPolicyCommand({ UserName, PolicyArn: AWS(name) }));
