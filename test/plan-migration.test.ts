@@ -33,14 +33,12 @@ async function keyOf(
 ): Promise<string> {
   await emu.createUser(user, opts);
   if (admin) {
-    await emu
-      .iam()
-      .send(
-        new AttachUserPolicyCommand({
-          UserName: user,
-          PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
-        }),
-      );
+    await emu.iam().send(
+      new AttachUserPolicyCommand({
+        UserName: user,
+        PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
+      }),
+    );
   }
   return (await emu.createKey(user)).accessKeyId;
 }

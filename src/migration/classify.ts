@@ -60,7 +60,7 @@ export function classify(
       classification: {
         kind,
         confidence: "high",
-        summary: `${KIND_TITLES[kind]}: ${reasons.join("; ")}`,
+        summary: reasons.join("; "),
         candidates,
       },
       notes,
