@@ -98,9 +98,10 @@ describe("the policy of the observed actions", () => {
     });
   });
 
-  it("no events: no policy, and the note says how to get evidence", () => {
+  it("no events: no policy, no planned blast radius, and the note says how to get evidence", () => {
     expect(leastPrivilege([], { trailRead: false })).toMatchObject({ policy: null });
     expect(leastPrivilege([], { trailRead: false }).notes[0]).toMatch(/--logs PATH/);
+    expect(plannedClasses(null, evidence(null), "aws")).toEqual([]);
   });
 
   it("the planned policy's blast radius is far smaller than an administrator's", () => {

@@ -38,7 +38,8 @@ export function defaultRoleName(userName: string): string {
 
 /** The blast-radius classes of the planned policy alone, with the evaluator audit uses. */
 export function plannedClasses(policy: PolicyOut | null, e: KeyEvidence, partition: string): string[] {
-  if (!policy) return ["nothing"];
+  // No policy (no action observed): nothing to measure yet, which is not "can do nothing".
+  if (!policy) return [];
   const r = blastRadius(
     {
       identity: [{ name: "observed-use", source: "user-inline", document: policy }],

@@ -118,7 +118,9 @@ export function renderPlanText(p: MigrationPlan): string {
     out.push(
       `  today (${e.owner.userName}'s policies): ${p.blastRadius.now ? p.blastRadius.now.classes.join(", ") : "could not be read"}`,
     );
-    out.push(`  with the planned policy:   ${p.blastRadius.planned.join(", ")}`);
+    out.push(
+      `  with the planned policy:   ${p.blastRadius.planned.length > 0 ? p.blastRadius.planned.join(", ") : "no policy yet (no action observed)"}`,
+    );
     out.push("");
   }
 

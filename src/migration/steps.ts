@@ -121,7 +121,9 @@ function create(i: StepInputs, roleArn: string): PlanStep {
         title: "Choose the replacement",
         detail:
           "The evidence does not settle which replacement fits: run again with --kind for the workload you know, for the trust policy and the commands.",
-        commands: [`keywarden plan-migration ${i.accessKeyId} --kind KIND`],
+        commands: [
+          `keywarden plan-migration ${[i.accessKeyId, ...(i.replayArgs ?? [])].map(sh).join(" ")} --kind KIND`,
+        ],
       };
   }
 }

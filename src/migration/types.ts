@@ -172,6 +172,7 @@ export interface MigrationPlan {
   trust: TrustPlan | null;
   leastPrivilege: LeastPrivilege;
   /** What the owner can do today, next to what the plan grants (null: it could not be read). */
+  /** `planned` is empty when no action was observed (there is no policy to measure yet). */
   blastRadius: { now: KeyBlastRadiusView | null; planned: string[] } | null;
   steps: PlanStep[];
   warnings: string[];
