@@ -47,6 +47,7 @@ const VERBS = [
   "doctor",
   "respond",
   "trail",
+  "plan-migration",
   "incidents",
   "incidents list",
   "incidents show",
@@ -146,7 +147,14 @@ describe("output", () => {
 
   it("--output json is answered with a hint, not a file named json", async () => {
     const dir = await mkdtemp(join(tmpdir(), "kw-family-"));
-    for (const verb of [["audit"], ["rules"], ["scan"], ["keys"], ["trail", "AKIAIOSFODNN7EXAMPLE"]]) {
+    for (const verb of [
+      ["audit"],
+      ["rules"],
+      ["scan"],
+      ["keys"],
+      ["trail", "AKIAIOSFODNN7EXAMPLE"],
+      ["plan-migration", "AKIAIOSFODNN7EXAMPLE"],
+    ]) {
       const r = await run([...verb, "--output", "json"], { cwd: dir });
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);

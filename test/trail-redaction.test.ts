@@ -40,6 +40,22 @@ describe("the redaction pass", () => {
     const f2 = secretForms(makeSecret(), "AKIAIOSFODNN7EXAMPLE");
     expect(leakedForms(JSON.stringify(redactValue(f2.forms)), f2)).toEqual([]);
   });
+
+  it("keeps the name of a secret (secretId) but not its value, nor a secret-shaped id", () => {
+    const secret = makeSecret();
+    expect(
+      redactValue({
+        secretId: "prod/db",
+        secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+        secretString: "hunter2",
+      }),
+    ).toEqual({
+      secretId: "prod/db",
+      secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+      secretString: REDACTED,
+    });
+    expect(redactValue({ secretId: secret })).toEqual({ secretId: REDACTED });
+  });
 });
 
 describe("a secret in a --logs record", () => {

@@ -63,7 +63,7 @@ export async function listLogFiles(paths: string[]): Promise<{ files: string[]; 
 // differs by API), as do the fields forwarders move the source IP and agent to.
 const RECORD_TYPE =
   'STRUCT(eventVersion VARCHAR, eventID VARCHAR, eventTime VARCHAR, "@timestamp" VARCHAR, eventName VARCHAR, ' +
-  "eventSource VARCHAR, awsRegion VARCHAR, sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, " +
+  "eventSource VARCHAR, awsRegion VARCHAR, sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, vpcEndpointId VARCHAR, " +
   "readOnly JSON, userIdentity STRUCT(type VARCHAR, arn VARCHAR, accountId VARCHAR, accessKeyId VARCHAR, " +
   "userName VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(type VARCHAR, arn VARCHAR, userName VARCHAR))), " +
   "requestParameters JSON, responseElements JSON, resources JSON, network JSON, http JSON, evt JSON)";

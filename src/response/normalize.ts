@@ -259,6 +259,8 @@ export function fromRecord(record: Rec, origin: TrailEvent["origin"]): TrailEven
     requestParameters: obj(redactValue(record.requestParameters)),
     responseElements: obj(redactValue(record.responseElements)),
     origin,
+    // Only when present, so events without one keep their shape (stored incidents, JSON output).
+    ...(str(record.vpcEndpointId) ? { vpcEndpointId: String(record.vpcEndpointId) } : {}),
   };
 }
 

@@ -13,7 +13,10 @@
 // So every run of base64 characters, in any of those encodings, is decoded first and judged as
 // plain base64; a run judged secret is replaced whole, encoding included.
 
-const SECRET_FIELD = /secret|password|sessiontoken|privatekey/i;
+// A field that names a secret (Secrets Manager's secretId, secretArn, secretName) is not one: the
+// name tells a responder which secret was read and a migration plan which to grant. A secret-shaped
+// value in it is still caught by the shape check below.
+const SECRET_FIELD = /secret(?!(id|arn|name)$)|password|sessiontoken|privatekey/i;
 
 export const REDACTED = "[redacted]";
 

@@ -30,6 +30,8 @@ export interface TrailEvent {
   responseElements: Record<string, unknown> | null;
   /** Where it was read: "lookup" (LookupEvents) or "logs" (the trail's log files). */
   origin: "lookup" | "logs";
+  /** The VPC endpoint the call came through, when CloudTrail recorded one (set only then). */
+  vpcEndpointId?: string;
 }
 
 export interface SuspiciousEvent {

@@ -6,6 +6,7 @@ import { INVENTORY_PERMISSIONS } from "../../inventory/ports.js";
 import { REMEDIATE_PERMISSIONS, RESPOND_PERMISSIONS, TRAIL_PERMISSIONS } from "../../response/ports.js";
 import { ROTATION_PERMISSIONS, TARGET_PERMISSIONS } from "../../rotation/ports.js";
 import { ENFORCE_PERMISSIONS } from "../../policy/ports.js";
+import { PLAN_MIGRATION_PERMISSIONS } from "../../migration/ports.js";
 import { SCAN_VERIFY_PERMISSIONS } from "../../scan/join.js";
 import { SECURITY_HUB_PERMISSIONS } from "../../report/securityhub-sync.js";
 import { withOutputFile } from "../common-options.js";
@@ -26,6 +27,7 @@ export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   rotate: [...ROTATION_PERMISSIONS, ...TARGET_PERMISSIONS.secretsmanager, ...TARGET_PERMISSIONS.ssm],
   respond: [...RESPOND_PERMISSIONS, ...REMEDIATE_PERMISSIONS],
   trail: TRAIL_PERMISSIONS,
+  "plan-migration": PLAN_MIGRATION_PERMISSIONS,
   enforce: ENFORCE_PERMISSIONS,
   scan: [...INVENTORY_PERMISSIONS, ...SCAN_VERIFY_PERMISSIONS],
   // The dashboard audits, and with --allow-actions rotates and responds (no --remediate), as those verbs do.
