@@ -13,9 +13,14 @@ import {
   PutUserPolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
+  AttachPolicyCommand,
   CloseAccountCommand,
   CreateAccountCommand,
   CreateOrganizationCommand,
+  CreateOrganizationalUnitCommand,
+  CreatePolicyCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
   OrganizationsClient,
   paginateListAccounts,
 } from "@aws-sdk/client-organizations";
@@ -153,6 +158,41 @@ beforeAll(async () => {
     secrets.push(...keys.map((k) => k.secret_access_key));
   }
 
+  // SCPs: good1 sits in an OU whose SCP denies IAM; good2 stays under the root (FullAWSAccess only).
+  // app-N holds iam:* in every account: administrator-equivalent, except where the SCP cuts it.
+  const rootId = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id ?? "";
+  const ou = await org.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: "restricted" }));
+  const ouId = ou.OrganizationalUnit?.Id ?? "";
+  await org.send(
+    new MoveAccountCommand({ AccountId: ids.good1, SourceParentId: rootId, DestinationParentId: ouId }),
+  );
+  const denyIam = await org.send(
+    new CreatePolicyCommand({
+      Name: "DenyIam",
+      Description: "no IAM in this OU",
+      Type: "SERVICE_CONTROL_POLICY",
+      Content: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Sid: "NoIam", Effect: "Deny", Action: "iam:*", Resource: "*" }],
+      }),
+    }),
+  );
+  await org.send(
+    new AttachPolicyCommand({ PolicyId: denyIam.Policy?.PolicySummary?.Id ?? "", TargetId: ouId }),
+  );
+  for (const [i, id] of [ACCOUNT_ID, ids.good1, ids.good2].entries()) {
+    await iamIn(id).send(
+      new PutUserPolicyCommand({
+        UserName: `app-${i}`,
+        PolicyName: "iam-admin",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "iam:*", Resource: "*" }],
+        }),
+      }),
+    );
+  }
+
   // Management account: an administrator to sign with, and a user that may not call sts:AssumeRole.
   admin = await emu.createAdmin("org-admin");
   await emu.createUser("no-assume");
@@ -244,6 +284,25 @@ describe("keywarden audit --org", () => {
     expect(calls.GetAccountSummary).toBe(4);
     // ListAccessKeys for each user with keys, in the three readable accounts.
     expect(calls.ListAccessKeys).toBe(4 + 2 + 2);
+  });
+
+  it("cuts each member's blast radius by the SCPs of its OU and root; the management account is not affected", () => {
+    const radius = (accountId: string, user: string) =>
+      (report.keys as { accountId: string; userName: string; blastRadius?: { classes: string[] } }[]).find(
+        (k) => k.accountId === accountId && k.userName === user,
+      )?.blastRadius?.classes;
+    // iam:* under an OU whose SCP denies iam:*: nothing left.
+    expect(radius(ids.good1, "app-1")).toEqual(["nothing"]);
+    // The same policy under the root's FullAWSAccess alone, and in the management account.
+    expect(radius(ids.good2, "app-2")?.[0]).toBe("administrator-equivalent");
+    expect(radius(ACCOUNT_ID, "app-0")?.[0]).toBe("administrator-equivalent");
+    // Read once for the organization: ListParents per member account (good1, good2, broken) and per
+    // OU (restricted); ListPoliciesForTarget per member, OU and root; DescribePolicy per distinct
+    // policy (FullAWSAccess, DenyIam). None per key or user.
+    const calls = report.stats.apiCalls;
+    expect(calls.ListParents).toBe(3 + 1);
+    expect(calls.ListPoliciesForTarget).toBe(3 + 1 + 1);
+    expect(calls.DescribePolicy).toBe(2);
   });
 
   it("--fail-on none exits 0 with the same ERRORs in the report", async () => {

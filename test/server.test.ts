@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemoPolicies } from "../src/aws/demo-policies.js";
 import { demoAccount } from "../src/emulator/demo-account.js";
 import type { AuditReport } from "../src/domain/audit-report.js";
 import { SEVERITIES } from "../src/domain/types.js";
@@ -58,6 +59,8 @@ beforeAll(async () => {
   const account = demoAccount(new Date());
   await emu.client.bulkSeed({ users: account.users });
   await emu.client.setRoot(account.root);
+  // The demo's policies, so keys differ in blast radius and the risk ranking means something.
+  await seedDemoPolicies(emu.endpoint, REGION, DUMMY_CREDENTIALS);
   home = await mkdtemp(join(tmpdir(), "keywarden-server-"));
   env = {
     KEYWARDEN_HOME: home,
@@ -237,9 +240,24 @@ describe("findings: every open one, filterable", () => {
     const o = await get<Overview>("/api/v1/overview");
     expect(o.fixFirst.length).toBeGreaterThan(0);
     expect(o.fixFirst.length).toBeLessThanOrEqual(10);
-    expect(o.fixFirst[0]?.severity).toBe("critical");
-    const ranks = o.fixFirst.map((i) => SEVERITIES.indexOf(i.severity));
-    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    // The root's critical finding first (no key's), then the stored audit's keys by risk score,
+    // highest first, each with the same score and class the audit gave it.
+    expect(o.fixFirst[0]).toMatchObject({ severity: "critical", accessKeyId: null, risk: null });
+    const keyItems = o.fixFirst.slice(1);
+    expect(keyItems.length).toBeGreaterThan(3);
+    const scores = keyItems.map((i) => i.risk ?? -1);
+    expect(scores.every((s) => s > 0)).toBe(true);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    const top = [...cliAudit.keys].sort((a, b) => (b.risk?.score ?? 0) - (a.risk?.score ?? 0))[0];
+    expect(keyItems[0]?.risk).toBe(top?.risk?.score);
+    for (const i of keyItems) {
+      const k = cliAudit.keys.find((x) => x.accessKeyId === i.accessKeyId);
+      expect(i.risk).toBe(k?.risk?.score);
+      expect(i.radius).toBe(k?.blastRadius?.classes[0] ?? null);
+      expect(i.factors.length).toBeGreaterThan(0);
+    }
+    // The demo's policies make an administrator and escalation paths: one of them leads.
+    expect(["administrator-equivalent", "can-escalate"]).toContain(keyItems[0]?.radius);
     expect(o.fixFirst.some((i) => i.overdueDays !== null && i.overdueDays > 0)).toBe(true);
     expect(o.fixFirst.every((i) => i.severity !== "info")).toBe(true);
     expect(o.accounts).toHaveLength(1);

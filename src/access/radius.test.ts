@@ -43,6 +43,41 @@ const cases: [string, PrincipalPolicies, RadiusClass[]][] = [
     }),
     ["can-escalate", "reads-secrets-or-data", "can-launch-compute"],
   ],
+  [
+    "an SCP that denies IAM takes admin and escalation from an IAM administrator",
+    principal([policy("iam", [allow("iam:*")])], {
+      scpLevels: [[policy("Full", [allow("*")], "scp")], [policy("NoIam", [deny("iam:*")], "scp")]],
+    }),
+    ["nothing"],
+  ],
+  [
+    "an allow-list SCP at an OU (S3 and EC2 describes) cuts an administrator to what it lists",
+    principal([ADMIN], {
+      scpLevels: [
+        [policy("FullAWSAccess", [allow("*")], "scp")],
+        [policy("OnlyS3AndDescribe", [allow(["s3:*", "ec2:Describe*"])], "scp")],
+        [policy("FullAWSAccess", [allow("*")], "scp")],
+      ],
+    }),
+    // s3:* reads every bucket (and writes some): the strongest class is the broad read.
+    ["reads-secrets-or-data"],
+  ],
+  [
+    "an allow-list SCP on the account alone still cuts: every level must allow",
+    principal([ADMIN], {
+      scpLevels: [
+        [policy("FullAWSAccess", [allow("*")], "scp")],
+        [policy("FullAWSAccess", [allow("*")], "scp")],
+        [policy("OnlyDescribe", [allow("ec2:Describe*")], "scp")],
+      ],
+    }),
+    ["read-only"],
+  ],
+  [
+    "an SCP never grants: FullAWSAccess on a user with no policy is still nothing",
+    principal([], { scpLevels: [[policy("FullAWSAccess", [allow("*")], "scp")]] }),
+    ["nothing"],
+  ],
   ["quarantined admin", principal([ADMIN, policy("Quarantine", [deny("*")])]), ["nothing"]],
   [
     "secrets reader (still only reads)",

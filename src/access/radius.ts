@@ -1,6 +1,7 @@
 import { ESCALATION_PATHS } from "./catalog.js";
 import { evaluate, isAllowed, refOf } from "./evaluate.js";
 import { hasCondition, list, statementsOf } from "./parse.js";
+import { actionMatches } from "./glob.js";
 import { arns, type Arns, type ProbeContext } from "./probes.js";
 import type { NamedPolicy, PrincipalPolicies, StatementRef } from "./types.js";
 
@@ -136,6 +137,37 @@ function deniesEverything(policies: NamedPolicy[]): boolean {
   );
 }
 
+/**
+ * Every identity Allow is taken away by an unconditional Deny on every resource in some layer (an
+ * SCP denying `iam:*` over a user who only has `iam:*`): nothing is left. A Deny pattern covers an
+ * Allow pattern when it matches it as written (`iam:*` covers `iam:Create*`); `?` patterns are
+ * left out, as `?` would match the Allow's `*` without covering what it stands for.
+ */
+function everyAllowDenied(p: PrincipalPolicies): boolean {
+  const layers = [...p.identity, ...(p.boundary ? [p.boundary] : []), ...(p.scpLevels ?? []).flat()];
+  const denied = layers
+    .flatMap((pol) => statementsOf(pol.document))
+    .filter(
+      (s) =>
+        s.Effect === "Deny" &&
+        !hasCondition(s) &&
+        s.NotAction === undefined &&
+        s.NotResource === undefined &&
+        (s.Resource === undefined || list(s.Resource).includes("*")),
+    )
+    .flatMap((s) => list(s.Action))
+    .filter((a) => !a.includes("?"));
+  const allows = p.identity.flatMap((pol) => statementsOf(pol.document)).filter((s) => s.Effect === "Allow");
+  return (
+    allows.length > 0 &&
+    allows.every(
+      (s) =>
+        s.NotAction === undefined &&
+        list(s.Action).every((action) => denied.some((d) => actionMatches(d, action))),
+    )
+  );
+}
+
 export function blastRadius(p: PrincipalPolicies, ctx: ProbeContext): BlastRadius {
   const a = arns(ctx);
   const grants: RadiusGrant[] = [];
@@ -183,6 +215,7 @@ export function blastRadius(p: PrincipalPolicies, ctx: ProbeContext): BlastRadiu
   const blocked =
     identityAllows.length === 0 ||
     deniesEverything(everyLayer) ||
+    everyAllowDenied(p) ||
     (p.boundary !== undefined &&
       p.boundary !== null &&
       !statementsOf(p.boundary.document).some((s) => s.Effect === "Allow"));

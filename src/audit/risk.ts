@@ -1,5 +1,6 @@
 import { userBlastRadius, type UserBlastRadius } from "../access/principal.js";
 import type { RadiusClass } from "../access/radius.js";
+import type { NamedPolicy } from "../access/types.js";
 import { riskOf } from "../access/risk.js";
 import type { AuditKeyView, KeyBlastRadiusView } from "../domain/audit-report.js";
 import type { Inventory } from "../domain/types.js";
@@ -28,17 +29,20 @@ export function blastRadiusView(r: UserBlastRadius): KeyBlastRadiusView {
 /**
  * Adds each key's blast radius and risk to the key views, from what the inventory already holds:
  * the authorization details come from the same listing as the users, so this costs no AWS call.
- * A user evaluated once serves both its keys.
+ * A user evaluated once serves both its keys. In an organization audit, `scps` holds the service
+ * control policies of each member account, one list per level (src/aws/scps.ts): they cut what the
+ * account's users can do.
  */
 export function addBlastRadiusAndRisk(
   keys: AuditKeyView[],
   inventory: Inventory,
   now: Date,
   exposures: ReadonlyMap<string, KeyExposure> = new Map(),
+  scps: ReadonlyMap<string, NamedPolicy[][]> = new Map(),
 ): AuditKeyView[] {
   const byUser = new Map<string, UserBlastRadius>();
   for (const a of inventory.authorizations ?? [])
-    byUser.set(`${a.accountId}/${a.userName}`, userBlastRadius(a));
+    byUser.set(`${a.accountId}/${a.userName}`, userBlastRadius(a, scps.get(a.accountId)));
   const records = new Map(inventory.keys.map((k) => [`${k.accountId}/${k.accessKeyId}`, k]));
   return keys.map((k) => {
     const record = records.get(`${k.accountId}/${k.accessKeyId}`);

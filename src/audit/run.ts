@@ -1,3 +1,4 @@
+import type { NamedPolicy } from "../access/types.js";
 import type { AuditKeyView, AuditReport } from "../domain/audit-report.js";
 import type { AccessKeyRecord, ApiCallCounts, Inventory } from "../domain/types.js";
 import { collectInventory, type LastUsedMode } from "../inventory/collect.js";
@@ -22,6 +23,8 @@ export interface AuditOptions {
   clock?: () => number;
   /** Per key id, what the store knows (found in code, an open incident), for the risk score. */
   exposures?: ReadonlyMap<string, KeyExposure>;
+  /** Organization audit: each member account's service control policies, one list per level. */
+  scps?: ReadonlyMap<string, NamedPolicy[][]>;
   /** `risk`: keys highest risk first; default: as collected. */
   sort?: "risk";
 }
@@ -77,6 +80,7 @@ export async function runAudit(opts: AuditOptions): Promise<{ report: AuditRepor
         inventory,
         opts.now,
         opts.exposures,
+        opts.scps,
       ),
       opts.sort,
     ),

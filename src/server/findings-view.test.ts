@@ -175,6 +175,50 @@ describe("fixFirst", () => {
     expect(fixFirst(null, 90, NOW)).toEqual([]);
   });
 
+  it("with risk scores: the root's critical first, then keys by risk (ties by age), then the rest", () => {
+    const scored = (k: AuditKeyView, score: number, cls: string): AuditKeyView => ({
+      ...k,
+      blastRadius: { classes: [cls], grants: [], conditional: false, unreadablePolicies: [] },
+      risk: {
+        score,
+        factors: [
+          { name: "keyAge", value: k.ageDays, weight: 15, points: 5 },
+          { name: "blastRadius", value: cls, weight: 40, points: 40 },
+          { name: "incident", value: false, weight: 20, points: 0 },
+        ],
+      },
+    });
+    const keys = [
+      scored(key("K200", 200), 30, "read-only"),
+      scored(key("K120", 120), 62, "administrator-equivalent"),
+      // A new administrator key with no finding: listed for its risk alone.
+      scored(key("K10", 10), 62, "administrator-equivalent"),
+      key("K95", 95, B),
+    ];
+    const items = fixFirst(report(keys, FINDINGS, [A, B]), 90, NOW);
+    expect(items.map((i) => [i.ruleId, i.accessKeyId ?? i.userName ?? i.accountId, i.risk])).toEqual([
+      ["root-access-key", A, null],
+      ["access-key-rotation", "K120", 62],
+      ["risk", "K10", 62],
+      ["access-key-rotation", "K200", 30],
+      ["console-user-mfa", "bob", null],
+      ["collection", B, null],
+      ["access-key-rotation", "K95", null],
+    ]);
+    expect(items[1]).toMatchObject({
+      radius: "administrator-equivalent",
+      factors: [
+        { name: "blastRadius", value: "administrator-equivalent", points: 40 },
+        { name: "keyAge", value: 120, points: 5 },
+      ],
+    });
+    expect(items[2]).toMatchObject({
+      severity: null,
+      result: null,
+      title: "Blast radius: administrator-equivalent",
+    });
+  });
+
   it("keeps at most 10 entries", () => {
     const keys = Array.from({ length: 15 }, (_, i) => key(`K${i}`, 100 + i));
     expect(fixFirst(report(keys, []), 90, NOW)).toHaveLength(10);

@@ -5,8 +5,8 @@ import { findingId } from "../report/finding-facts.js";
 import { getRule } from "../rules/registry.js";
 
 // The dashboard's findings: every open one (FAIL, WARN, ERROR), account- and user-level included,
-// filterable; "Fix first", the overdue keys and worst findings in one ranked list; and the accounts
-// of an organization audit with their counts. Pure: time comes in as `now`.
+// filterable; "Fix first", the riskiest keys, overdue keys and worst findings in one ranked list;
+// and the accounts of an organization audit with their counts. Pure: time comes in as `now`.
 
 const DAY_MS = 86_400_000;
 /** How many entries "Fix first" shows. */
@@ -131,9 +131,17 @@ export function findingsPage(report: AuditReport | null, filters: FindingFilters
   };
 }
 
+/** The factor of a key's risk score that weighs most, as the list shows it. */
+export interface FixFactor {
+  name: string;
+  value: string | number | boolean;
+  points: number;
+}
+
 export interface FixItem {
-  severity: Severity;
-  result: FindingResult;
+  /** The worst open finding's severity; null for a key listed for its risk alone. */
+  severity: Severity | null;
+  result: FindingResult | null;
   ruleId: string;
   title: string;
   accountId: string;
@@ -148,6 +156,12 @@ export interface FixItem {
   others: number;
   /** The dashboard route that shows it: a key's page, or the findings of a user or account. */
   ref: string;
+  /** The key's risk score (0-100) when the stored audit carries one; null otherwise. */
+  risk: number | null;
+  /** The key's most severe blast-radius class, when the audit could read its policies. */
+  radius: string | null;
+  /** The three factors that gave the most points, heaviest first. */
+  factors: FixFactor[];
 }
 
 function subjectOf(f: { accountId: string; userName: string | null; accessKeyId: string | null }): string {
@@ -167,10 +181,29 @@ function refOf(f: { accountId: string; userName: string | null; accessKeyId: str
   return `findings?${q.toString()}`;
 }
 
+function riskOfKey(k: AuditKeyView | undefined): Pick<FixItem, "risk" | "radius" | "factors"> {
+  if (!k?.risk) return { risk: null, radius: null, factors: [] };
+  return {
+    risk: k.risk.score,
+    radius: k.blastRadius?.classes[0] ?? null,
+    factors: k.risk.factors
+      .filter((f) => f.points > 0)
+      .sort((a, b) => b.points - a.points)
+      .slice(0, 3)
+      .map((f) => ({ name: f.name, value: f.value, points: f.points })),
+  };
+}
+
 /**
  * One entry per key, user or account: its worst open finding (advice, severity info, left out),
- * and every active key past its rotation age even when the audit judged it with other thresholds.
- * Ranked by severity, then age (days overdue, else the key's age), FAIL before ERROR before WARN.
+ * every active key past its rotation age even when the audit judged it with other thresholds, and,
+ * when the audit scored its keys, every key with a risk score above zero.
+ *
+ * Order, when the audit carries risk scores: critical findings that are no one key's (the root
+ * user's keys or MFA put every key of the account at stake) first; then keys by risk score, highest
+ * first, ties by age; then the remaining user and account findings by severity. Without scores (an
+ * audit stored before they existed): by severity, then age (days overdue, else the key's age),
+ * FAIL before ERROR before WARN.
  */
 export function fixFirst(report: AuditReport | null, rotationDays: number, now: Date): FixItem[] {
   if (!report) return [];
@@ -206,37 +239,63 @@ export function fixFirst(report: AuditReport | null, rotationDays: number, now: 
       message: worst.message,
       others: count - 1,
       ref: refOf(worst),
+      ...riskOfKey(key),
     };
   });
   const rotation = getRule("access-key-rotation")?.meta;
   for (const k of report.keys) {
+    if (bySubject.has(subjectOf(k))) continue;
     const overdue = overdueOf(k);
-    if (overdue === null || bySubject.has(subjectOf(k))) continue;
-    items.push({
-      severity: rotation?.severity ?? "medium",
-      result: "FAIL",
-      ruleId: "access-key-rotation",
-      title: rotation?.title ?? "Active access keys are rotated within the rotation period",
-      accountId: k.accountId,
-      userName: k.userName,
-      accessKeyId: k.accessKeyId,
-      ageDays: k.ageDays,
-      overdueDays: overdue,
-      message: `Active access key of user ${k.userName} is ${overdue} days past its ${rotationDays}-day rotation.`,
-      others: 0,
-      ref: refOf(k),
-    });
+    if (overdue !== null) {
+      items.push({
+        severity: rotation?.severity ?? "medium",
+        result: "FAIL",
+        ruleId: "access-key-rotation",
+        title: rotation?.title ?? "Active access keys are rotated within the rotation period",
+        accountId: k.accountId,
+        userName: k.userName,
+        accessKeyId: k.accessKeyId,
+        ageDays: k.ageDays,
+        overdueDays: overdue,
+        message: `Active access key of user ${k.userName} is ${overdue} days past its ${rotationDays}-day rotation.`,
+        others: 0,
+        ref: refOf(k),
+        ...riskOfKey(k),
+      });
+    } else if ((k.risk?.score ?? 0) > 0) {
+      // No finding, but what the key can do puts it on the list (an administrator's new key).
+      const radius = k.blastRadius?.classes[0] ?? "unknown";
+      items.push({
+        severity: null,
+        result: null,
+        ruleId: "risk",
+        title: `Blast radius: ${radius}`,
+        accountId: k.accountId,
+        userName: k.userName,
+        accessKeyId: k.accessKeyId,
+        ageDays: k.ageDays,
+        overdueDays: null,
+        message: `Access key of user ${k.userName} scores ${k.risk?.score ?? 0} (blast radius ${radius}).`,
+        others: 0,
+        ref: refOf(k),
+        ...riskOfKey(k),
+      });
+    }
   }
   const age = (i: FixItem) => i.overdueDays ?? i.ageDays ?? -1;
+  const bySeverity = (a: FixItem, b: FixItem) =>
+    severityRank(b.severity ?? "info") - severityRank(a.severity ?? "info") ||
+    age(b) - age(a) ||
+    RESULT_RANK[b.result ?? "PASS"] - RESULT_RANK[a.result ?? "PASS"] ||
+    a.accountId.localeCompare(b.accountId) ||
+    (a.userName ?? "").localeCompare(b.userName ?? "");
+  // 0: a critical finding that is no one key's; 1: a scored key; 2: everything else.
+  const tier = (i: FixItem) =>
+    i.risk !== null ? 1 : i.accessKeyId === null && i.severity === "critical" ? 0 : 2;
+  const byRisk = (a: FixItem, b: FixItem) =>
+    (b.risk ?? 0) - (a.risk ?? 0) || (b.ageDays ?? -1) - (a.ageDays ?? -1) || bySeverity(a, b);
   return items
-    .sort(
-      (a, b) =>
-        severityRank(b.severity) - severityRank(a.severity) ||
-        age(b) - age(a) ||
-        RESULT_RANK[b.result] - RESULT_RANK[a.result] ||
-        a.accountId.localeCompare(b.accountId) ||
-        (a.userName ?? "").localeCompare(b.userName ?? ""),
-    )
+    .sort((a, b) => tier(a) - tier(b) || (tier(a) === 1 ? byRisk(a, b) : bySeverity(a, b)))
     .slice(0, FIX_FIRST_LIMIT);
 }
 

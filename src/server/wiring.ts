@@ -10,15 +10,24 @@ import type { AuditRun, RespondRunner, RotationController, StartRotationInput } 
 // The real adapters behind the API for `keywarden serve`: the audit `keywarden audit` runs and the
 // rotation engine as `keywarden rotate` wires it (rotation-wiring.ts), driven from the page.
 
-export function auditRunner(io: CliIO, target: AwsTarget): () => Promise<AuditRun> {
+/**
+ * The audit `keywarden audit` runs. With the dashboard's store, the risk score counts the keys its
+ * stored scans found in code and its incidents name, as `keywarden audit` does from the same store.
+ */
+export function auditRunner(io: CliIO, target: AwsTarget, store?: Store): () => Promise<AuditRun> {
   return async () => {
-    const [{ openSession }, { iamInventoryPort }, { runAudit }] = await Promise.all([
+    const [{ openSession }, { iamInventoryPort }, { runAudit }, { exposuresFrom }] = await Promise.all([
       import("../aws/session.js"),
       import("../aws/iam-inventory.js"),
       import("../audit/run.js"),
+      import("../audit/exposures.js"),
     ]);
     const session = await openSession(target, io.env);
+    const exposures = store
+      ? exposuresFrom(await store.listRecords("incident"), await store.listRecords("scan-result"))
+      : undefined;
     const { report, inventory } = await runAudit({
+      ...(exposures ? { exposures } : {}),
       port: iamInventoryPort(session),
       apiCalls: () => session.counter.snapshot(),
       now: new Date(),

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { chromiumPath } from "../helpers/prerequisites.js";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { seedDemoPolicies } from "../../src/aws/demo-policies.js";
 import { demoAccount } from "../../src/emulator/demo-account.js";
 import { DUMMY_CREDENTIALS, REGION, useEmulator } from "../emulator/harness.js";
 import { REPO_ROOT, runCli } from "../helpers/cli.js";
@@ -82,6 +83,8 @@ beforeAll(async () => {
   const account = demoAccount(new Date());
   const seeded = await emu.client.bulkSeed({ users: account.users });
   await emu.client.setRoot(account.root);
+  // The demo's policies, so keys differ in blast radius and the risk ranking means something.
+  await seedDemoPolicies(emu.endpoint, REGION, DUMMY_CREDENTIALS);
   const keyOf = (user: string) =>
     seeded.users.find((u) => u.name === user)?.access_keys[0]?.access_key_id ?? "";
   home = await mkdtemp(join(tmpdir(), "keywarden-e2e-"));
@@ -128,6 +131,15 @@ it("walks the dashboard: token, findings, a key, a rotation started and advanced
   expect(high).toBeGreaterThan(0);
   expect(await page.locator("svg.histogram rect.bar-active").count()).toBe(6);
   await expect.poll(() => page.locator("main").textContent()).toContain("svc-terraform");
+  // Fix first: the root's critical finding, then keys by risk score, highest first, each with the
+  // factors that weigh most.
+  const fix = page.getByTestId("fix-first");
+  expect(await fix.locator("li").first().textContent()).toMatch(/^critical.*account \d{12}/);
+  const fixScores = (await fix.locator("li .risk-score").allTextContents()).map(Number);
+  expect(fixScores.length).toBeGreaterThan(3);
+  expect(fixScores).toEqual([...fixScores].sort((a, b) => b - a));
+  expect(await fix.locator("li").nth(1).textContent()).toMatch(/blastRadius (administrator|can-escalate)/);
+  expect(await fix.textContent()).toMatch(/keys by risk score/);
   await shot("02-overview");
 
   // The token lives in this tab's sessionStorage only: no cookie, nothing in localStorage, and a
@@ -139,25 +151,56 @@ it("walks the dashboard: token, findings, a key, a rotation started and advanced
   await page.reload();
   await expect.poll(() => cards.textContent()).toMatch(/critical/);
 
-  // Keys: sortable and filterable; the seeded stale key is there with its finding.
+  // Keys: riskiest first by default; the factors on hover (title) and when a score is opened.
   await page.getByRole("link", { name: "Keys", exact: true }).click();
+  const scoreCells = page.locator("table.keys > tbody > tr > td.risk .risk-score");
+  await expect.poll(() => scoreCells.count()).toBeGreaterThan(10);
+  expect(await page.locator("th", { hasText: "Risk" }).getAttribute("aria-sort")).toBe("descending");
+  const scores = (await scoreCells.allTextContents()).map(Number);
+  expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  const first = page.locator("table.keys > tbody > tr").first();
+  expect(await first.locator("td.risk .badge.radius").textContent()).toMatch(/admin-equivalent|can-escalate/);
+  const hover = (await first.locator("td.risk summary").getAttribute("title")) ?? "";
+  expect(hover).toMatch(/^blastRadius (administrator-equivalent|can-escalate): \+\d+ of 40$/m);
+  expect(hover).toMatch(/^keyAge \d+: \+\d+ of 15$/m);
+  await first.locator("td.risk summary").click();
+  expect(await first.getByTestId("risk-factors").locator("tbody tr").count()).toBeGreaterThanOrEqual(7);
+  // svc-terraform holds AdministratorAccess: its key says so.
+  const terraform = page.locator("table.keys > tbody > tr", { hasText: "svc-terraform" }).first();
+  expect(await terraform.locator("td.risk .badge.radius").textContent()).toBe("admin-equivalent");
+  await shot("03-keys-risk");
+  await page.getByRole("button", { name: /^Risk/ }).click();
+  expect(await page.locator("th", { hasText: "Risk" }).getAttribute("aria-sort")).toBe("ascending");
+  const ascending = (await scoreCells.allTextContents()).map(Number);
+  expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+
+  // Sortable and filterable; the seeded stale key is there with its finding.
   await page.getByLabel("Filter keys").fill("svc-legacy");
-  await expect.poll(() => page.locator("table.keys tbody tr").count()).toBe(1);
+  await expect.poll(() => page.locator("table.keys > tbody > tr").count()).toBe(1);
   await page.getByLabel("Filter keys").fill("");
   await page.getByRole("button", { name: /^User/ }).click();
-  const firstUser = await page.locator("table.keys tbody tr td").first().textContent();
+  const firstUser = await page.locator("table.keys > tbody > tr > td:nth-child(2)").first().textContent();
   expect(firstUser).toBe("alice");
   await page.getByRole("button", { name: /^Age \(days\)/ }).click();
   await page.getByRole("button", { name: /^Age \(days\)/ }).click();
-  expect(await page.locator("table.keys tbody tr td").first().textContent()).toBe("svc-legacy-ftp");
+  expect(await page.locator("table.keys > tbody > tr > td:nth-child(2)").first().textContent()).toBe(
+    "svc-legacy-ftp",
+  );
   await shot("03-keys");
 
   // One key: its last use, findings and timeline.
-  await page.locator("table.keys tbody tr").first().getByRole("link").click();
+  await page.locator("table.keys > tbody > tr").first().getByRole("link").click();
   await expect.poll(() => page.getByTestId("last-used").textContent()).toMatch(/s3 in us-east-1/);
   const main = page.locator("main");
   expect(await main.textContent()).toMatch(/access-key-rotation|access-key-unused/);
   expect(await page.locator("ol.timeline li").count()).toBeGreaterThanOrEqual(3);
+  // Its risk: the score, each factor with points and weight, the class and what grants it.
+  const risk = page.getByTestId("key-risk");
+  expect(await risk.locator("h2 .risk-score").textContent()).toMatch(/^\d+$/);
+  expect(await risk.getByTestId("risk-factors").textContent()).toMatch(/keyAge.*lastUse.*ownerMfa/);
+  expect(await risk.textContent()).toMatch(/Blast radius: /);
+  // The scan stored before `serve` audited found this key in code: the score counts it.
+  expect(await risk.getByTestId("risk-factors").textContent()).toMatch(/foundInCodetrue1515/);
   await shot("04-key");
 
   // Respond from the key's page: contained, investigated, stored as an incident.

@@ -129,13 +129,17 @@ afterAll(async () => {
 it("overview: fix first, the organization's accounts, a rotation as one activity entry", async () => {
   const fix = page.getByTestId("fix-first");
   await expect.poll(() => fix.locator("li").count()).toBeGreaterThan(3);
-  // Most severe first: the root key; advice (info) never makes the list.
+  // The root key first (critical, no one key's), then keys by the audit's risk score, highest
+  // first; advice (info) never makes the list.
   expect(await fix.locator("li").first().textContent()).toMatch(
     /^critical.*account 123456789012.*root user has no access keys/i,
   );
+  const scores = (await fix.locator("li .risk-score").allTextContents()).map(Number);
+  expect(scores.length).toBeGreaterThan(2);
+  expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  const best = Math.max(...report.keys.map((k) => k.risk?.score ?? 0));
+  expect(scores[0]).toBe(best);
   const severities = await fix.locator("li .badge[class*=sev-]").allTextContents();
-  const rank = (s: string) => ["critical", "high", "medium", "low", "info"].indexOf(s);
-  expect(severities.map(rank)).toEqual([...severities.map(rank)].sort((a, b) => a - b));
   expect(severities).not.toContain("info");
   expect(await fix.textContent()).toMatch(/days past rotation/);
 

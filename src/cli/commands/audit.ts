@@ -8,6 +8,7 @@ import { DEFAULT_THRESHOLDS, type Thresholds } from "../../rules/rule.js";
 import { validateThresholds } from "../../rules/thresholds.js";
 import type { AuditReport } from "../../domain/audit-report.js";
 import type { AwsSession, AwsTarget } from "../../aws/session.js";
+import type { NamedPolicy } from "../../access/types.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
 import { useColor, type CliIO } from "../io.js";
 import { startProgress, type Progress } from "../progress.js";
@@ -281,6 +282,19 @@ async function executeOrgAudit(
   });
   if (accountIds === null) progress.update("Listing the organization's accounts");
   const accounts = accountIds ?? (await org.listActiveAccounts(session)).map((a) => a.id);
+  // --org: the SCPs of each member account, read once for the organization (never per key).
+  let scps: ReadonlyMap<string, NamedPolicy[][]> = new Map();
+  if (accountIds === null) {
+    progress.update("Reading the organization's service control policies");
+    const { collectScps } = await import("../../aws/scps.js");
+    const collected = await collectScps(session, accounts, caller.accountId);
+    if (collected.skipped !== null) {
+      io.stderr.write(
+        `keywarden: service control policies not read (${collected.skipped}); blast radius evaluated without them, it may overstate.\n`,
+      );
+    }
+    scps = collected.levels;
+  }
   let done = 0;
   const show = () => {
     const calls = sessions.totalCalls().toLocaleString("en-US");
@@ -301,6 +315,7 @@ async function executeOrgAudit(
           apiCalls: () => s.counter.snapshot(),
           now,
           thresholds,
+          scps,
           lastUsed: flags.lastUsed,
           concurrency: flags.concurrency,
           onProgress: show,

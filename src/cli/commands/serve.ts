@@ -58,7 +58,7 @@ async function serve(flags: ServeFlags, io: CliIO, signals: NodeJS.EventEmitter)
           "keywarden: a new one replaces it with `keywarden serve --rotate-token`.\n",
       );
     }
-    const runAudit = wiring.auditRunner(io, target);
+    const runAudit = wiring.auditRunner(io, target, store);
     if (flags.audit !== false && (await audits.latestAudit(store)) === null) {
       io.stderr.write("keywarden: no audit stored yet; auditing the account now...\n");
       try {

@@ -11,11 +11,14 @@ import {
   type Session,
 } from "../types";
 import { Remediation } from "../remediation";
+import { FactorTable, GrantList, RadiusBadge, RiskCell, RiskScore } from "../risk";
 import { ConfirmButton, Page, SeverityBadge, StateBadge, useApi } from "../ui";
 
-type Column = "userName" | "accessKeyId" | "status" | "ageDays" | "lastUsedAt" | "lastUsedService" | "worst";
+type Column =
+  "risk" | "userName" | "accessKeyId" | "status" | "ageDays" | "lastUsedAt" | "lastUsedService" | "worst";
 
 const COLUMNS: [Column, string][] = [
+  ["risk", "Risk"],
   ["userName", "User"],
   ["accessKeyId", "Key"],
   ["status", "Status"],
@@ -37,20 +40,39 @@ function worstByKey(findings: Finding[]): Map<string, number> {
   return worst;
 }
 
+/**
+ * The stored audit's view of each key (risk score, blast radius): GET /keys keeps the `keywarden
+ * keys` contract, which has neither, so the table joins them from GET /audit by account and key.
+ */
+function auditKeys(report: AuditReport | null): Map<string, KeyView> {
+  return new Map((report?.keys ?? []).map((k) => [`${k.accountId}/${k.accessKeyId}`, k]));
+}
+
 export function KeysPage() {
   const keys = useApi<KeysReport>("keys");
   const audit = useApi<AuditReport>("audit");
   const [filter, setFilter] = useState("");
   const [status, setStatus] = useState("all");
-  const [sort, setSort] = useState<{ col: Column; desc: boolean }>({ col: "ageDays", desc: true });
+  // Riskiest first: what a person should fix today (ties: the oldest key first).
+  const [sort, setSort] = useState<{ col: Column; desc: boolean }>({ col: "risk", desc: true });
   const worst = useMemo(() => worstByKey(audit.data?.findings ?? []), [audit.data]);
+  const scored = useMemo(() => auditKeys(audit.data), [audit.data]);
+  const withRisk = (k: KeyView): KeyView => {
+    const a = scored.get(`${k.accountId}/${k.accessKeyId}`);
+    return a?.risk ? { ...k, risk: a.risk, ...(a.blastRadius ? { blastRadius: a.blastRadius } : {}) } : k;
+  };
   const value = (k: KeyView, col: Column): string | number =>
-    col === "worst" ? (worst.get(k.accessKeyId) ?? 99) : (k[col] ?? "");
+    col === "worst"
+      ? (worst.get(k.accessKeyId) ?? 99)
+      : col === "risk"
+        ? (k.risk?.score ?? -1)
+        : (k[col] ?? "");
   return (
     <Page title="Keys" loaded={keys}>
       {(report) => {
         const q = filter.trim().toLowerCase();
         const rows = report.keys
+          .map(withRisk)
           .filter((k) => status === "all" || k.status === status)
           .filter(
             (k) =>
@@ -64,7 +86,8 @@ export function KeysPage() {
             const y = value(b, sort.col);
             const c =
               typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
-            return sort.desc ? -c : c;
+            // Equal values: the oldest key first, whichever way the column is sorted.
+            return (sort.desc ? -c : c) || b.ageDays - a.ageDays;
           });
         return (
           <>
@@ -121,6 +144,9 @@ export function KeysPage() {
                   const sev = w === undefined ? undefined : SEVERITIES[w];
                   return (
                     <tr key={k.accessKeyId}>
+                      <td class="risk">
+                        <RiskCell k={k} />
+                      </td>
                       <td>{k.userName}</td>
                       <td>
                         <a href={`#/keys/${k.accessKeyId}`}>{maskKeyId(k.accessKeyId)}</a>
@@ -222,6 +248,30 @@ export function KeyPageView({ id, session }: { id: string; session: Session }) {
               <p class="muted">Not in the latest audit (created or deleted since).</p>
             )}
           </div>
+          {p.key?.risk ? (
+            <div class="card" data-testid="key-risk">
+              <h2>
+                Risk <RiskScore score={p.key.risk.score} />{" "}
+                <RadiusBadge cls={p.key.blastRadius?.classes[0] ?? null} />
+              </h2>
+              <FactorTable risk={p.key.risk} />
+              {p.key.blastRadius ? (
+                <>
+                  <h3>Blast radius: {p.key.blastRadius.classes.join(", ")}</h3>
+                  <GrantList radius={p.key.blastRadius} />
+                  {p.key.blastRadius.unreadablePolicies.length > 0 ? (
+                    <p class="muted small">
+                      Could not read: {p.key.blastRadius.unreadablePolicies.join(", ")} (the key may do more).
+                    </p>
+                  ) : null}
+                </>
+              ) : (
+                <p class="muted small">
+                  Blast radius unknown: the audit could not read the account's policies.
+                </p>
+              )}
+            </div>
+          ) : null}
           <div class="card wide">
             <h2>Findings</h2>
             {p.findings.filter((f) => f.result !== "PASS").length === 0 ? (

@@ -1,6 +1,7 @@
 import { api } from "../api";
 import { day, maskKeyId, relative, when } from "../format";
 import { SEVERITIES, type ActivityItem, type FixItem, type Overview, type Session } from "../types";
+import { RadiusBadge, RiskScore } from "../risk";
 import { ConfirmButton, Page, SeverityBadge, useApi } from "../ui";
 
 /** Stacked bars (active, inactive) per age bin, as inline SVG: no chart library, no inline style. */
@@ -78,15 +79,30 @@ function what(i: FixItem): string {
   return `account ${i.accountId}`;
 }
 
-/** Overdue keys and the worst findings, one line per key, user or account, most urgent first. */
+/** "blastRadius administrator-equivalent +40, keyAge 400 +15": what weighs most in the score. */
+function factorsOf(i: FixItem): string {
+  return i.factors.map((f) => `${f.name} ${String(f.value)} +${f.points}`).join(", ");
+}
+
+/** The riskiest keys, overdue keys and worst findings, one line per key, user or account. */
 function FixFirst({ items }: { items: FixItem[] }) {
+  const scored = items.some((i) => i.risk !== null);
   return (
     <div class="card fix-first" data-testid="fix-first">
       <h2>Fix first</h2>
       <ol class="fix-first">
         {items.map((i) => (
           <li key={`${i.accountId}/${i.accessKeyId ?? i.userName ?? ""}`}>
-            <SeverityBadge severity={i.severity} /> <span class={`badge result-${i.result}`}>{i.result}</span>{" "}
+            {i.risk !== null ? (
+              <>
+                <span title={`risk ${i.risk}: ${factorsOf(i)}`}>
+                  <RiskScore score={i.risk} />
+                </span>{" "}
+                <RadiusBadge cls={i.radius} />{" "}
+              </>
+            ) : null}
+            {i.severity !== null ? <SeverityBadge severity={i.severity} /> : null}{" "}
+            {i.result !== null ? <span class={`badge result-${i.result}`}>{i.result}</span> : null}{" "}
             <a href={`#/${i.ref}`}>{what(i)}</a>: <span title={i.message}>{i.title}</span>
             {i.overdueDays !== null ? (
               <span class="overdue"> {i.overdueDays} days past rotation</span>
@@ -94,11 +110,15 @@ function FixFirst({ items }: { items: FixItem[] }) {
               <span class="muted"> ({i.ageDays} days old)</span>
             ) : null}
             {i.others > 0 ? <span class="muted"> +{i.others} more</span> : null}
+            {i.factors.length > 0 ? <span class="muted small factors"> ({factorsOf(i)})</span> : null}
           </li>
         ))}
       </ol>
       <p class="muted small">
-        Ranked by severity, then age. <a href="#/findings">All findings</a>
+        {scored
+          ? "The root account's critical findings, then keys by risk score (what the key can do, its age, use and exposure; ties: oldest first), then the other findings by severity."
+          : "Ranked by severity, then age."}{" "}
+        <a href="#/findings">All findings</a>
       </p>
     </div>
   );
