@@ -33,6 +33,26 @@ export function service<C extends SdkClient>(
   return { client, serviceId };
 }
 
+/**
+ * A service whose SDK package is read only when its first client is made. The SDK's packages are
+ * CommonJS: `load` is a synchronous require, so `session.iam()` stays synchronous, and a verb pays
+ * for the clients it uses, not for every client the session could make (EC2's alone takes ~1 s).
+ */
+export function lazyService<C extends SdkClient>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ServiceSpec
+  load: () => new (...args: any[]) => C,
+  serviceId: string,
+): ServiceSpec<C> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ServiceSpec
+  let ctor: (new (...args: any[]) => C) | undefined;
+  return {
+    serviceId,
+    get client() {
+      return (ctor ??= load());
+    },
+  };
+}
+
 export type Credentials =
   | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   | AwsCredentialIdentity
