@@ -88,7 +88,9 @@ export async function startActionRecorder(upstream: string): Promise<ActionRecor
       new Promise<void>((done) => {
         agent.destroy();
         server.closeAllConnections();
-        server.close(() => { done(); });
+        server.close(() => {
+          done();
+        });
       }),
   };
 }
