@@ -70,11 +70,20 @@ interface AuditResult {
     totalCalls: number;
     callsPerUserWithKeys: number;
     callsByOperation: object;
+    clientCpuMsPerCall: number;
+    connections: number[];
   };
   keywardenCachedReport: { wallMs: { median: number }; totalCalls: number; callsPerUserWithKeys: number };
   naiveSequential: { wallMs: { median: number }; totalCalls: number; callsByOperation: object };
-  naiveConcurrent: { wallMs: { median: number }; totalCalls: number };
+  naiveConcurrent: {
+    wallMs: { median: number };
+    totalCalls: number;
+    clientCpuMsPerCall: number;
+    connections: number[];
+  };
+  load: { before: number[]; after: number[] };
   ratios: {
+    clientCpuPerCallVsNaiveConcurrent: number;
     speedupVsNaiveSequential: number;
     speedupVsNaiveConcurrent: number;
     callRatioNaiveToKeywarden: number;
@@ -101,6 +110,9 @@ function summarize(r: AuditResult): string {
     `  speedup: ${r.ratios.speedupVsNaiveSequential}x vs naive sequential, ${r.ratios.speedupVsNaiveConcurrent}x vs naive concurrent; ` +
       `naive makes ${r.ratios.callRatioNaiveToKeywarden}x the calls`,
     `  calls per user with keys (beyond the constant ones): ${r.keywarden.callsPerUserWithKeys}`,
+    `  client CPU per call: keywarden ${r.keywarden.clientCpuMsPerCall} ms, naive concurrent ${r.naiveConcurrent.clientCpuMsPerCall} ms ` +
+      `(${r.ratios.clientCpuPerCallVsNaiveConcurrent}x); connections per run: keywarden ${r.keywarden.connections.join("/")}, ` +
+      `naive concurrent ${r.naiveConcurrent.connections.join("/")}; load ${r.load.before[0]} -> ${r.load.after[0]}`,
     `  targets: <= 1.1 calls per user with keys: ${mark(r.targets.callsPerUserWithKeysAtMost1_1)}; ` +
       `>= 3x faster than naive: ${mark(r.targets.atLeast3xFasterThanNaive)}`,
   ].join("\n");

@@ -26,6 +26,8 @@ export interface ActionRecorder {
   close(): Promise<void>;
 }
 
+const HOP_BY_HOP = ["connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"];
+
 const nowMs = (): number => performance.timeOrigin + performance.now();
 
 /** The action of a query-protocol body (Action=...) or of a JSON protocol's X-Amz-Target. */
@@ -58,7 +60,12 @@ export async function startActionRecorder(upstream: string): Promise<ActionRecor
           agent,
         },
         (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
+          // Hop-by-hop headers stay on the emulator's side: moto (werkzeug, HTTP/1.0) closes every
+          // connection, and passing its `Connection: close` on would hide how clients reuse theirs.
+          const headers = Object.fromEntries(
+            Object.entries(r.headers).filter(([h]) => !HOP_BY_HOP.includes(h)),
+          );
+          res.writeHead(r.statusCode ?? 502, headers);
           r.pipe(res);
           res.on("finish", () => calls.push({ call, status: r.statusCode ?? 502, answeredAt: nowMs() }));
         },
