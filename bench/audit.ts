@@ -21,6 +21,8 @@ import {
   paginateListUsers,
 } from "@aws-sdk/client-iam";
 import type { InitializeMiddleware, MetadataBearer } from "@smithy/types";
+import { spawn, type ChildProcess } from "node:child_process";
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { runAudit } from "../src/audit/run.js";
 import { iamInventoryPort } from "../src/aws/iam-inventory.js";
 import { openSession } from "../src/aws/session.js";
@@ -28,6 +30,7 @@ import { EmulatorClient, type BulkAccessKeySpec, type BulkUserSpec } from "../sr
 import { startEmulator } from "../src/emulator/process.js";
 import { mapWithConcurrency } from "../src/inventory/concurrency.js";
 import { DEFAULT_THRESHOLDS } from "../src/rules/rule.js";
+import { withLoad } from "./load.js";
 
 const REGION = "us-east-1";
 const DUMMY_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
@@ -297,7 +300,50 @@ interface FoundKey {
 
 const toSecond = (d: Date | null | undefined) => (d ? Math.floor(d.getTime() / 1000) : null);
 
-interface KeywardenRun {
+/** Client CPU (this process: user + system) and TCP connections opened during a run. */
+interface ClientSide {
+  cpuMs: number;
+  connections: number;
+}
+
+let socketsOpened = 0;
+const onSocket = () => {
+  socketsOpened++;
+};
+
+/** Measures the client's side of `run`: CPU from process.cpuUsage(), connections from Node's net.client.socket channel. */
+async function clientSide<T>(run: () => Promise<T>): Promise<T & ClientSide> {
+  const cpu = process.cpuUsage();
+  const sockets = socketsOpened;
+  const out = await run();
+  const used = process.cpuUsage(cpu);
+  return { ...out, cpuMs: (used.user + used.system) / 1000, connections: socketsOpened - sockets };
+}
+
+/**
+ * moto (werkzeug, HTTP/1.0) closes every connection after one answer, which would hide any reuse:
+ * the measured runs go through a keep-alive proxy in another process (its CPU is not the client's).
+ */
+async function startKeepAliveProxy(upstream: string): Promise<{ url: string; child: ChildProcess }> {
+  const script = new URL("./keepalive-proxy.ts", import.meta.url).pathname;
+  const child = spawn(process.execPath, ["--import", "tsx", script, upstream], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((done, fail) => {
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      const m = /PROXY_URL=(\S+)/.exec(out);
+      if (m?.[1]) done(m[1]);
+    });
+    child.on("exit", (code) => {
+      fail(new Error(`the keep-alive proxy exited with ${String(code)}`));
+    });
+  });
+  return { url, child };
+}
+
+interface KeywardenRun extends ClientSide {
   wallMs: number;
   reportDurationMs: number;
   calls: Record<string, number>;
@@ -332,12 +378,14 @@ async function runKeywarden(
   timeClient(session.iam(), stats);
   timeClient(session.sts(), stats);
   const started = performance.now();
-  const { report, inventory } = await runAudit({
-    port: iamInventoryPort(session),
-    apiCalls: () => session.counter.snapshot(),
-    now: new Date(),
-    thresholds: DEFAULT_THRESHOLDS,
-  });
+  const { report, inventory, cpuMs, connections } = await clientSide(() =>
+    runAudit({
+      port: iamInventoryPort(session),
+      apiCalls: () => session.counter.snapshot(),
+      now: new Date(),
+      thresholds: DEFAULT_THRESHOLDS,
+    }),
+  );
   const wallMs = performance.now() - started;
   if (inventory.errors.length > 0) {
     throw new Error(
@@ -353,7 +401,11 @@ async function runKeywarden(
     });
   }
   const counts = session.counter.snapshot();
+  session.iam().destroy();
+  session.sts().destroy();
   return {
+    cpuMs,
+    connections,
     wallMs,
     reportDurationMs: report.stats.durationMs,
     calls: counts,
@@ -366,7 +418,7 @@ async function runKeywarden(
   };
 }
 
-interface NaiveRun {
+interface NaiveRun extends ClientSide {
   wallMs: number;
   calls: Record<string, number>;
   totalCalls: number;
@@ -382,6 +434,8 @@ async function runNaive(endpoint: string, concurrency: number): Promise<NaiveRun
   timeClient(client, stats);
   const keys = new Map<string, FoundKey>();
   const started = performance.now();
+  const cpu = process.cpuUsage();
+  const sockets = socketsOpened;
 
   const userNames: string[] = [];
   for await (const page of paginateListUsers({ client }, {})) {
@@ -406,8 +460,13 @@ async function runNaive(endpoint: string, concurrency: number): Promise<NaiveRun
     await mapWithConcurrency(userNames, concurrency, perUser);
   }
   const wallMs = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  const connections = socketsOpened - sockets;
   client.destroy();
   return {
+    cpuMs,
+    connections,
     wallMs,
     calls: stats.counts(),
     totalCalls: stats.total,
@@ -464,8 +523,12 @@ export async function benchAudit(opts: { users: number; repeats: number }): Prom
   if (!Number.isInteger(opts.repeats) || opts.repeats < 1) throw new Error("repeats must be an integer >= 1");
 
   const emulator = await startEmulator();
+  const proxy = await startKeepAliveProxy(emulator.endpoint);
+  subscribe("net.client.socket", onSocket);
   try {
     const client = new EmulatorClient(emulator.endpoint);
+    /** Where the measured calls go: the keep-alive proxy in front of the emulator. */
+    const endpoint = proxy.url;
     await client.reset();
     const seedNow = new Date();
     const { users, summary } = buildAccount(opts.users, seedNow);
@@ -483,41 +546,51 @@ export async function benchAudit(opts: { users: number; repeats: number }): Prom
     );
 
     // Warm-up (not recorded): loads the SDK and warms both code paths and the emulator.
-    await runKeywarden(emulator.endpoint, client);
-    await runNaive(emulator.endpoint, CONCURRENCY);
+    await runKeywarden(endpoint, client);
+    await runNaive(endpoint, CONCURRENCY);
 
     const kw: KeywardenRun[] = [];
     const kwCached: KeywardenRun[] = [];
     const seq: NaiveRun[] = [];
     const conc: NaiveRun[] = [];
     let verifiedKeys = 0;
-    for (let r = 0; r < opts.repeats; r++) {
-      const k = await runKeywarden(emulator.endpoint, client);
-      console.log(
-        `  run ${r + 1}/${opts.repeats}: keywarden ${Math.round(k.wallMs)} ms, ${k.totalCalls} calls`,
-      );
-      const ko = await runKeywarden(emulator.endpoint, client, "cached");
-      console.log(
-        `  run ${r + 1}/${opts.repeats}: keywarden on a 2 h old cached report ${Math.round(ko.wallMs)} ms, ${ko.totalCalls} calls`,
-      );
-      const s = await runNaive(emulator.endpoint, 1);
-      console.log(
-        `  run ${r + 1}/${opts.repeats}: naive sequential ${Math.round(s.wallMs)} ms, ${s.totalCalls} calls`,
-      );
-      const c = await runNaive(emulator.endpoint, CONCURRENCY);
-      console.log(
-        `  run ${r + 1}/${opts.repeats}: naive concurrent ${Math.round(c.wallMs)} ms, ${c.totalCalls} calls`,
-      );
-      verifiedKeys = assertSameKeys(k.keys, s.keys, "naive sequential");
-      assertSameKeys(k.keys, c.keys, "naive concurrent");
-      assertSameKeys(ko.keys, s.keys, "naive sequential (against keywarden on a cached report)");
-      if (verifiedKeys !== summary.keys) {
-        throw new Error(`the strategies agree on ${verifiedKeys} keys, but ${summary.keys} were seeded`);
+    const measured = await withLoad("audit", async () => {
+      for (let r = 0; r < opts.repeats; r++) {
+        const k = await runKeywarden(endpoint, client);
+        console.log(
+          `  run ${r + 1}/${opts.repeats}: keywarden ${Math.round(k.wallMs)} ms, ${k.totalCalls} calls`,
+        );
+        const ko = await runKeywarden(endpoint, client, "cached");
+        console.log(
+          `  run ${r + 1}/${opts.repeats}: keywarden on a 2 h old cached report ${Math.round(ko.wallMs)} ms, ${ko.totalCalls} calls`,
+        );
+        const s = await runNaive(endpoint, 1);
+        console.log(
+          `  run ${r + 1}/${opts.repeats}: naive sequential ${Math.round(s.wallMs)} ms, ${s.totalCalls} calls`,
+        );
+        const c = await runNaive(endpoint, CONCURRENCY);
+        console.log(
+          `  run ${r + 1}/${opts.repeats}: naive concurrent ${Math.round(c.wallMs)} ms, ${c.totalCalls} calls`,
+        );
+        verifiedKeys = assertSameKeys(k.keys, s.keys, "naive sequential");
+        assertSameKeys(k.keys, c.keys, "naive concurrent");
+        assertSameKeys(ko.keys, s.keys, "naive sequential (against keywarden on a cached report)");
+        if (verifiedKeys !== summary.keys) {
+          throw new Error(`the strategies agree on ${verifiedKeys} keys, but ${summary.keys} were seeded`);
+        }
+        kw.push(k);
+        kwCached.push(ko);
+        seq.push(s);
+        conc.push(c);
       }
-      kw.push(k);
-      kwCached.push(ko);
-      seq.push(s);
-      conc.push(c);
+    });
+    if (measured.rerunBecauseOf) {
+      // The first attempt ran on a machine whose load changed by more than a core: keep the rerun's runs.
+      const keep = opts.repeats;
+      kw.splice(0, kw.length - keep);
+      kwCached.splice(0, kwCached.length - keep);
+      seq.splice(0, seq.length - keep);
+      conc.splice(0, conc.length - keep);
     }
 
     const last = <T>(xs: T[]): T => xs[xs.length - 1] as T;
@@ -537,6 +610,13 @@ export async function benchAudit(opts: { users: number; repeats: number }): Prom
     const throughput = (runs: { wallMs: number; totalCalls: number }[]) =>
       round(last(runs).totalCalls / (median(runs.map((r) => r.wallMs)) / 1000), 0);
 
+    /** Client CPU per AWS call (median over runs) and connections opened per run. */
+    const clientSection = (runs: (ClientSide & { totalCalls: number })[]) => ({
+      clientCpuMsPerCall: round(median(runs.map((r) => r.cpuMs / r.totalCalls)), 3),
+      clientCpuMs: runs.map((r) => round(r.cpuMs, 0)),
+      connections: runs.map((r) => r.connections),
+      connectionsPerCall: round(last(runs).connections / last(runs).totalCalls, 3),
+    });
     const keywardenSection = (runs: KeywardenRun[], report: "fresh" | "cached") => {
       const l = last(runs);
       const constant = constantCalls(l.calls);
@@ -558,6 +638,7 @@ export async function benchAudit(opts: { users: number; repeats: number }): Prom
         callsPerSecond: throughput(runs),
         callsStableAcrossRuns: sameCounts(runs),
         latencyByOperation: l.latency,
+        ...clientSection(runs),
       };
     };
 
@@ -571,6 +652,7 @@ export async function benchAudit(opts: { users: number; repeats: number }): Prom
       callsPerSecond: throughput(runs),
       callsStableAcrossRuns: sameCounts(runs),
       latencyByOperation: last(runs).latency,
+      ...clientSection(runs),
     });
 
     return {
@@ -597,7 +679,18 @@ export async function benchAudit(opts: { users: number; repeats: number }): Prom
       keywardenCachedReport: keywardenSection(kwCached, "cached"),
       naiveSequential: naiveSection(seq, 1),
       naiveConcurrent: naiveSection(conc, CONCURRENCY),
+      load: measured.load,
+      ...(measured.rerunBecauseOf ? { rerunBecauseOf: { load: measured.rerunBecauseOf.load } } : {}),
       ratios: {
+        /** keywarden's client CPU per AWS call over the naive concurrent script's: the goal is at most 1. */
+        clientCpuPerCallVsNaiveConcurrent: round(
+          clientSection(kw).clientCpuMsPerCall / clientSection(conc).clientCpuMsPerCall,
+          2,
+        ),
+        clientCpuPerCallVsNaiveSequential: round(
+          clientSection(kw).clientCpuMsPerCall / clientSection(seq).clientCpuMsPerCall,
+          2,
+        ),
         speedupVsNaiveSequential: round(seqMedian / kwMedian, 2),
         speedupVsNaiveConcurrent: round(concMedian / kwMedian, 2),
         callRatioNaiveToKeywarden: round(last(seq).totalCalls / kwLast.totalCalls, 2),
@@ -622,6 +715,8 @@ export async function benchAudit(opts: { users: number; repeats: number }): Prom
       },
     };
   } finally {
+    unsubscribe("net.client.socket", onSocket);
+    proxy.child.kill();
     await emulator.stop();
   }
 }

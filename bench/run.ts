@@ -11,8 +11,9 @@ import { benchOrg, ORG_FULL, ORG_QUICK } from "./org.js";
 import { benchStore, STORE_FULL, STORE_QUICK } from "./store.js";
 import { benchTrail, TRAIL_FULL, TRAIL_QUICK } from "./trail.js";
 import { benchScan, SCAN_FULL, SCAN_QUICK, summarizeScan } from "./scan.js";
+import { benchRespond, RESPOND_FULL, RESPOND_QUICK, summarizeRespond } from "./respond.js";
 
-const BENCHES = ["audit", "org", "store", "trail", "scan"] as const;
+const BENCHES = ["audit", "org", "store", "trail", "scan", "respond"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -26,7 +27,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|all] [--users N] [--repeats N] [--quick]`,
+    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|all] [--users N] [--repeats N] [--quick]`,
   );
   process.exit(2);
 }
@@ -69,11 +70,20 @@ interface AuditResult {
     totalCalls: number;
     callsPerUserWithKeys: number;
     callsByOperation: object;
+    clientCpuMsPerCall: number;
+    connections: number[];
   };
   keywardenCachedReport: { wallMs: { median: number }; totalCalls: number; callsPerUserWithKeys: number };
   naiveSequential: { wallMs: { median: number }; totalCalls: number; callsByOperation: object };
-  naiveConcurrent: { wallMs: { median: number }; totalCalls: number };
+  naiveConcurrent: {
+    wallMs: { median: number };
+    totalCalls: number;
+    clientCpuMsPerCall: number;
+    connections: number[];
+  };
+  load: { before: number[]; after: number[] };
   ratios: {
+    clientCpuPerCallVsNaiveConcurrent: number;
     speedupVsNaiveSequential: number;
     speedupVsNaiveConcurrent: number;
     callRatioNaiveToKeywarden: number;
@@ -100,6 +110,9 @@ function summarize(r: AuditResult): string {
     `  speedup: ${r.ratios.speedupVsNaiveSequential}x vs naive sequential, ${r.ratios.speedupVsNaiveConcurrent}x vs naive concurrent; ` +
       `naive makes ${r.ratios.callRatioNaiveToKeywarden}x the calls`,
     `  calls per user with keys (beyond the constant ones): ${r.keywarden.callsPerUserWithKeys}`,
+    `  client CPU per call: keywarden ${r.keywarden.clientCpuMsPerCall} ms, naive concurrent ${r.naiveConcurrent.clientCpuMsPerCall} ms ` +
+      `(${r.ratios.clientCpuPerCallVsNaiveConcurrent}x); connections per run: keywarden ${r.keywarden.connections.join("/")}, ` +
+      `naive concurrent ${r.naiveConcurrent.connections.join("/")}; load ${r.load.before[0]} -> ${r.load.after[0]}`,
     `  targets: <= 1.1 calls per user with keys: ${mark(r.targets.callsPerUserWithKeysAtMost1_1)}; ` +
       `>= 3x faster than naive: ${mark(r.targets.atLeast3xFasterThanNaive)}`,
   ].join("\n");
@@ -214,6 +227,14 @@ async function main(): Promise<void> {
           `jq ${result.jq.mbPerSecond} MB/s: ${result.ratio.keywardenCliVsJq}x; recall ${result.recall.plantedEventsFoundById}; ` +
           `same groups as jq: ${String(result.sameGroupsAsJq)}`,
       );
+      console.log(`wrote ${file}`);
+    } else if (bench === "respond") {
+      const opts = { ...(args.quick ? RESPOND_QUICK : RESPOND_FULL) };
+      if (args.explicitRepeats) opts.pairs = args.repeats;
+      console.log(`bench respond: ${opts.pairs} alternating pairs of keywarden and the SDK script`);
+      const result = await benchRespond(opts);
+      const file = await write("respond", result);
+      console.log(summarizeRespond(result as Parameters<typeof summarizeRespond>[0]));
       console.log(`wrote ${file}`);
     } else if (bench === "scan") {
       const opts = { ...(args.quick ? SCAN_QUICK : SCAN_FULL) };

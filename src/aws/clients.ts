@@ -33,6 +33,26 @@ export function service<C extends SdkClient>(
   return { client, serviceId };
 }
 
+/**
+ * A service whose SDK package is read only when its first client is made. The SDK's packages are
+ * CommonJS: `load` is a synchronous require, so `session.iam()` stays synchronous, and a verb pays
+ * for the clients it uses, not for every client the session could make (EC2's alone takes ~1 s).
+ */
+export function lazyService<C extends SdkClient>(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ServiceSpec
+  load: () => new (...args: any[]) => C,
+  serviceId: string,
+): ServiceSpec<C> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ServiceSpec
+  let ctor: (new (...args: any[]) => C) | undefined;
+  return {
+    serviceId,
+    get client() {
+      return (ctor ??= load());
+    },
+  };
+}
+
 export type Credentials =
   | { accessKeyId: string; secretAccessKey: string; sessionToken?: string }
   | AwsCredentialIdentity
@@ -58,6 +78,8 @@ export interface ClientFactoryInput {
   endpoints: EndpointConfig;
   counter: CallCounter;
   configureClient?: ((client: SdkClient) => void) | undefined;
+  /** Sockets per host each client keeps (default 16: audit's default concurrency of 8, twice). */
+  maxSockets?: number | undefined;
   /** Passed to every client (the SDK reads a few settings, e.g. retry_mode, from it). */
   profile?: string | undefined;
 }
@@ -73,11 +95,18 @@ interface CommonConfig {
   credentials: Credentials;
   maxAttempts: number;
   retryMode: "adaptive";
-  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  requestHandler: {
+    connectionTimeout: number;
+    requestTimeout: number;
+    httpAgent: { keepAlive: true; maxSockets: number };
+    httpsAgent: { keepAlive: true; maxSockets: number };
+  };
   ignoreConfiguredEndpointUrls: true;
   endpoint?: string;
   profile?: string;
 }
+
+const DEFAULT_MAX_SOCKETS = 16;
 
 export function clientFactory(input: ClientFactoryInput): ClientFactory {
   const resolved = new Map<string, ResolvedEndpoint | null>();
@@ -97,8 +126,15 @@ export function clientFactory(input: ClientFactoryInput): ClientFactory {
         credentials: opts.credentials ?? input.credentials,
         maxAttempts: opts.maxAttempts ?? input.maxAttempts,
         retryMode: "adaptive",
-        // Fail fast on a dead endpoint instead of hanging on the OS connect timeout.
-        requestHandler: { connectionTimeout: 5_000, requestTimeout: opts.requestTimeoutMs ?? 60_000 },
+        // Fail fast on a dead endpoint instead of hanging on the OS connect timeout. Connections are
+        // kept alive and reused (a TLS handshake costs more client CPU than the call it carries),
+        // with as many sockets per host as keywarden has calls in flight (audit --concurrency).
+        requestHandler: {
+          connectionTimeout: 5_000,
+          requestTimeout: opts.requestTimeoutMs ?? 60_000,
+          httpAgent: { keepAlive: true, maxSockets: input.maxSockets ?? DEFAULT_MAX_SOCKETS },
+          httpsAgent: { keepAlive: true, maxSockets: input.maxSockets ?? DEFAULT_MAX_SOCKETS },
+        },
         // keywarden resolved the endpoint above; the SDK must not look again (it would read the
         // AWS_PROFILE/default profile, not this one).
         ignoreConfiguredEndpointUrls: true,

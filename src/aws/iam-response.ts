@@ -1,31 +1,6 @@
-import {
-  AttachUserPolicyCommand,
-  DeleteAccessKeyCommand,
-  DeleteLoginProfileCommand,
-  DeletePolicyCommand,
-  DeleteRoleCommand,
-  DeleteRolePolicyCommand,
-  DeleteUserCommand,
-  DeleteUserPolicyCommand,
-  DeleteGroupPolicyCommand,
-  DetachGroupPolicyCommand,
-  DetachRolePolicyCommand,
-  DetachUserPolicyCommand,
-  ListAttachedRolePoliciesCommand,
-  ListAttachedUserPoliciesCommand,
-  ListGroupsForUserCommand,
-  ListRolePoliciesCommand,
-  ListUserPoliciesCommand,
-  RemoveUserFromGroupCommand,
-  CreatePolicyCommand,
-  GetAccessKeyLastUsedCommand,
-  GetPolicyCommand,
-  ListAccessKeysCommand,
-  ListUsersCommand,
-  UpdateAccessKeyCommand,
-  type IAMClient,
-} from "@aws-sdk/client-iam";
-import { GetAccessKeyInfoCommand, GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { STSClient } from "@aws-sdk/client-sts";
+import { sdk } from "./sdk.js";
 import {
   AWS_QUARANTINE_POLICIES,
   type KeyOwner,
@@ -126,6 +101,21 @@ const isNoSuchEntity = (err: unknown): boolean => {
 const isMissingPolicy = (err: unknown): boolean =>
   isNoSuchEntity(err) && !/\buser\b/i.test((err as { message?: string }).message ?? "");
 
+/**
+ * The partition a region belongs to, as in ARNs. Containment names AWS's quarantine policy by ARN
+ * without asking sts:GetCallerIdentity first (a credential works only in its own partition, whose
+ * regions it is pointed at).
+ */
+export function partitionOfRegion(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("us-isob-")) return "aws-iso-b";
+  if (region.startsWith("us-iso-")) return "aws-iso";
+  if (region.startsWith("eu-isoe-")) return "aws-iso-e";
+  if (region.startsWith("us-isof-")) return "aws-iso-f";
+  return "aws";
+}
+
 const managedArn = (partition: string, name: string) => `arn:${partition}:iam::aws:policy/${name}`;
 
 export function responseIamPort(
@@ -138,16 +128,26 @@ export function responseIamPort(
 
   async function statusOf(userName: string, accessKeyId: string): Promise<KeyOwner | null> {
     const r = await call(site("ListAccessKeys"), () =>
-      iam().send(new ListAccessKeysCommand({ UserName: userName })),
+      iam().send(new (sdk.iam().ListAccessKeysCommand)({ UserName: userName })),
     );
     const k = (r.AccessKeyMetadata ?? []).find((m) => m.AccessKeyId === accessKeyId);
     return k ? { userName, status: k.Status === "Active" ? "Active" : "Inactive" } : null;
   }
 
+  async function keyUserName(accessKeyId: string): Promise<string | null> {
+    try {
+      const r = await iam().send(new (sdk.iam().GetAccessKeyLastUsedCommand)({ AccessKeyId: accessKeyId }));
+      return r.UserName ?? null;
+    } catch (err) {
+      if (isNoSuchEntity(err) || (err as { name?: string }).name === "AccessDenied") return null;
+      throw mapAwsError(err, site("GetAccessKeyLastUsed"));
+    }
+  }
+
   return {
     async callerAccount() {
       const r = await call(site("GetCallerIdentity", "sts"), () =>
-        sts().send(new GetCallerIdentityCommand({})),
+        sts().send(new (sdk.sts().GetCallerIdentityCommand)({})),
       );
       const partition = /^arn:([^:]+):/.exec(r.Arn ?? "")?.[1] ?? "aws";
       return { accountId: r.Account ?? "", partition };
@@ -155,28 +155,24 @@ export function responseIamPort(
 
     async keyAccount(accessKeyId) {
       const r = await call(site("GetAccessKeyInfo", "sts"), () =>
-        sts().send(new GetAccessKeyInfoCommand({ AccessKeyId: accessKeyId })),
+        sts().send(new (sdk.sts().GetAccessKeyInfoCommand)({ AccessKeyId: accessKeyId })),
       );
       return r.Account ?? "";
     },
 
+    keyUserName,
+
+    partition: () => partitionOfRegion(session.region),
+
     async keyOwner(accessKeyId) {
       // One call names the user; the key list then gives its status. A key AWS does not know
       // (deleted) answers AccessDenied or no user; then every user's keys are searched.
-      let userName: string | undefined;
-      try {
-        const r = await iam().send(new GetAccessKeyLastUsedCommand({ AccessKeyId: accessKeyId }));
-        userName = r.UserName;
-      } catch (err) {
-        if (!isNoSuchEntity(err) && (err as { name?: string }).name !== "AccessDenied") {
-          throw mapAwsError(err, site("GetAccessKeyLastUsed"));
-        }
-      }
+      const userName = await keyUserName(accessKeyId);
       if (userName) return statusOf(userName, accessKeyId);
       let marker: string | undefined;
       do {
         const page = await call(site("ListUsers"), () =>
-          iam().send(new ListUsersCommand({ Marker: marker })),
+          iam().send(new (sdk.iam().ListUsersCommand)({ Marker: marker })),
         );
         for (const u of page.Users ?? []) {
           if (!u.UserName) continue;
@@ -191,7 +187,11 @@ export function responseIamPort(
     async deactivate(userName, accessKeyId) {
       await call(site("UpdateAccessKey"), () =>
         iam().send(
-          new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: "Inactive" }),
+          new (sdk.iam().UpdateAccessKeyCommand)({
+            UserName: userName,
+            AccessKeyId: accessKeyId,
+            Status: "Inactive",
+          }),
         ),
       );
     },
@@ -200,7 +200,7 @@ export function responseIamPort(
       for (const name of AWS_QUARANTINE_POLICIES) {
         const arn = managedArn(account.partition, name);
         try {
-          await iam().send(new GetPolicyCommand({ PolicyArn: arn }));
+          await iam().send(new (sdk.iam().GetPolicyCommand)({ PolicyArn: arn }));
           return arn;
         } catch (err) {
           if (!isNoSuchEntity(err)) throw mapAwsError(err, site("GetPolicy"));
@@ -216,7 +216,9 @@ export function responseIamPort(
       for (const name of AWS_QUARANTINE_POLICIES) {
         const managed = managedArn(account.partition, name);
         try {
-          await iam().send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: managed }));
+          await iam().send(
+            new (sdk.iam().AttachUserPolicyCommand)({ UserName: userName, PolicyArn: managed }),
+          );
           return { arn: managed, kind: "managed" as const, missing };
         } catch (err) {
           if (!isMissingPolicy(err)) throw mapAwsError(err, site("AttachUserPolicy"));
@@ -226,7 +228,7 @@ export function responseIamPort(
       const arn = `arn:${account.partition}:iam::${account.accountId}:policy${FALLBACK_POLICY_PATH}${FALLBACK_POLICY_NAME}`;
       let exists = true;
       try {
-        await iam().send(new GetPolicyCommand({ PolicyArn: arn }));
+        await iam().send(new (sdk.iam().GetPolicyCommand)({ PolicyArn: arn }));
       } catch (err) {
         if (!isNoSuchEntity(err)) throw mapAwsError(err, site("GetPolicy"));
         exists = false;
@@ -234,7 +236,7 @@ export function responseIamPort(
       if (!exists) {
         await call(site("CreatePolicy"), () =>
           iam().send(
-            new CreatePolicyCommand({
+            new (sdk.iam().CreatePolicyCommand)({
               PolicyName: FALLBACK_POLICY_NAME,
               Path: FALLBACK_POLICY_PATH,
               Description:
@@ -245,7 +247,7 @@ export function responseIamPort(
         );
       }
       await call(site("AttachUserPolicy"), () =>
-        iam().send(new AttachUserPolicyCommand({ UserName: userName, PolicyArn: arn })),
+        iam().send(new (sdk.iam().AttachUserPolicyCommand)({ UserName: userName, PolicyArn: arn })),
       );
       return { arn, kind: "fallback" as const, missing };
     },
@@ -281,62 +283,70 @@ export function iamRemediationPort(
 
   async function emptyAndDeleteUser(userName: string): Promise<string> {
     const keys = await call(site("ListAccessKeys"), () =>
-      iam().send(new ListAccessKeysCommand({ UserName: userName })),
+      iam().send(new (sdk.iam().ListAccessKeysCommand)({ UserName: userName })),
     );
     for (const k of keys.AccessKeyMetadata ?? []) {
       await call(site("DeleteAccessKey"), () =>
-        iam().send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: k.AccessKeyId })),
+        iam().send(
+          new (sdk.iam().DeleteAccessKeyCommand)({ UserName: userName, AccessKeyId: k.AccessKeyId }),
+        ),
       );
     }
     await ignoreMissing("DeleteLoginProfile", () =>
-      iam().send(new DeleteLoginProfileCommand({ UserName: userName })),
+      iam().send(new (sdk.iam().DeleteLoginProfileCommand)({ UserName: userName })),
     );
     const attached = await call(site("ListAttachedUserPolicies"), () =>
-      iam().send(new ListAttachedUserPoliciesCommand({ UserName: userName })),
+      iam().send(new (sdk.iam().ListAttachedUserPoliciesCommand)({ UserName: userName })),
     );
     for (const p of attached.AttachedPolicies ?? []) {
       await call(site("DetachUserPolicy"), () =>
-        iam().send(new DetachUserPolicyCommand({ UserName: userName, PolicyArn: p.PolicyArn })),
+        iam().send(new (sdk.iam().DetachUserPolicyCommand)({ UserName: userName, PolicyArn: p.PolicyArn })),
       );
     }
     const inline = await call(site("ListUserPolicies"), () =>
-      iam().send(new ListUserPoliciesCommand({ UserName: userName })),
+      iam().send(new (sdk.iam().ListUserPoliciesCommand)({ UserName: userName })),
     );
     for (const name of inline.PolicyNames ?? []) {
       await call(site("DeleteUserPolicy"), () =>
-        iam().send(new DeleteUserPolicyCommand({ UserName: userName, PolicyName: name })),
+        iam().send(new (sdk.iam().DeleteUserPolicyCommand)({ UserName: userName, PolicyName: name })),
       );
     }
     const groups = await call(site("ListGroupsForUser"), () =>
-      iam().send(new ListGroupsForUserCommand({ UserName: userName })),
+      iam().send(new (sdk.iam().ListGroupsForUserCommand)({ UserName: userName })),
     );
     for (const g of groups.Groups ?? []) {
       await call(site("RemoveUserFromGroup"), () =>
-        iam().send(new RemoveUserFromGroupCommand({ UserName: userName, GroupName: g.GroupName })),
+        iam().send(
+          new (sdk.iam().RemoveUserFromGroupCommand)({ UserName: userName, GroupName: g.GroupName }),
+        ),
       );
     }
-    await ignoreMissing("DeleteUser", () => iam().send(new DeleteUserCommand({ UserName: userName })));
+    await ignoreMissing("DeleteUser", () =>
+      iam().send(new (sdk.iam().DeleteUserCommand)({ UserName: userName })),
+    );
     return `deleted user ${userName} with ${(keys.AccessKeyMetadata ?? []).length} key(s), ${(attached.AttachedPolicies ?? []).length + (inline.PolicyNames ?? []).length} policy(ies)`;
   }
 
   async function emptyAndDeleteRole(roleName: string): Promise<string> {
     const attached = await call(site("ListAttachedRolePolicies"), () =>
-      iam().send(new ListAttachedRolePoliciesCommand({ RoleName: roleName })),
+      iam().send(new (sdk.iam().ListAttachedRolePoliciesCommand)({ RoleName: roleName })),
     );
     for (const p of attached.AttachedPolicies ?? []) {
       await call(site("DetachRolePolicy"), () =>
-        iam().send(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: p.PolicyArn })),
+        iam().send(new (sdk.iam().DetachRolePolicyCommand)({ RoleName: roleName, PolicyArn: p.PolicyArn })),
       );
     }
     const inline = await call(site("ListRolePolicies"), () =>
-      iam().send(new ListRolePoliciesCommand({ RoleName: roleName })),
+      iam().send(new (sdk.iam().ListRolePoliciesCommand)({ RoleName: roleName })),
     );
     for (const name of inline.PolicyNames ?? []) {
       await call(site("DeleteRolePolicy"), () =>
-        iam().send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: name })),
+        iam().send(new (sdk.iam().DeleteRolePolicyCommand)({ RoleName: roleName, PolicyName: name })),
       );
     }
-    await ignoreMissing("DeleteRole", () => iam().send(new DeleteRoleCommand({ RoleName: roleName })));
+    await ignoreMissing("DeleteRole", () =>
+      iam().send(new (sdk.iam().DeleteRoleCommand)({ RoleName: roleName })),
+    );
     return `deleted role ${roleName}`;
   }
 
@@ -358,52 +368,54 @@ export function iamRemediationPort(
         case "iam-access-key": {
           const userName = r.params?.userName ?? "";
           await ignoreMissing("DeleteAccessKey", () =>
-            iam().send(new DeleteAccessKeyCommand({ UserName: userName, AccessKeyId: r.id })),
+            iam().send(new (sdk.iam().DeleteAccessKeyCommand)({ UserName: userName, AccessKeyId: r.id })),
           );
           return `deleted access key ${r.id} of ${userName}`;
         }
         case "iam-login-profile":
           await ignoreMissing("DeleteLoginProfile", () =>
-            iam().send(new DeleteLoginProfileCommand({ UserName: r.id })),
+            iam().send(new (sdk.iam().DeleteLoginProfileCommand)({ UserName: r.id })),
           );
           return `deleted the console password of ${r.id}`;
         case "iam-user-policy-attachment":
           await ignoreMissing("DetachUserPolicy", () =>
-            iam().send(new DetachUserPolicyCommand({ UserName: name, PolicyArn: rest })),
+            iam().send(new (sdk.iam().DetachUserPolicyCommand)({ UserName: name, PolicyArn: rest })),
           );
           return `detached ${rest} from user ${name}`;
         case "iam-role-policy-attachment":
           await ignoreMissing("DetachRolePolicy", () =>
-            iam().send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: rest })),
+            iam().send(new (sdk.iam().DetachRolePolicyCommand)({ RoleName: name, PolicyArn: rest })),
           );
           return `detached ${rest} from role ${name}`;
         case "iam-group-policy-attachment":
           await ignoreMissing("DetachGroupPolicy", () =>
-            iam().send(new DetachGroupPolicyCommand({ GroupName: name, PolicyArn: rest })),
+            iam().send(new (sdk.iam().DetachGroupPolicyCommand)({ GroupName: name, PolicyArn: rest })),
           );
           return `detached ${rest} from group ${name}`;
         case "iam-user-inline-policy":
           await ignoreMissing("DeleteUserPolicy", () =>
-            iam().send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: rest })),
+            iam().send(new (sdk.iam().DeleteUserPolicyCommand)({ UserName: name, PolicyName: rest })),
           );
           return `deleted inline policy ${rest} of user ${name}`;
         case "iam-role-inline-policy":
           await ignoreMissing("DeleteRolePolicy", () =>
-            iam().send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: rest })),
+            iam().send(new (sdk.iam().DeleteRolePolicyCommand)({ RoleName: name, PolicyName: rest })),
           );
           return `deleted inline policy ${rest} of role ${name}`;
         case "iam-group-inline-policy":
           await ignoreMissing("DeleteGroupPolicy", () =>
-            iam().send(new DeleteGroupPolicyCommand({ GroupName: name, PolicyName: rest })),
+            iam().send(new (sdk.iam().DeleteGroupPolicyCommand)({ GroupName: name, PolicyName: rest })),
           );
           return `deleted inline policy ${rest} of group ${name}`;
         case "iam-group-membership":
           await ignoreMissing("RemoveUserFromGroup", () =>
-            iam().send(new RemoveUserFromGroupCommand({ GroupName: name, UserName: rest })),
+            iam().send(new (sdk.iam().RemoveUserFromGroupCommand)({ GroupName: name, UserName: rest })),
           );
           return `removed ${rest} from group ${name}`;
         case "iam-policy":
-          await ignoreMissing("DeletePolicy", () => iam().send(new DeletePolicyCommand({ PolicyArn: r.id })));
+          await ignoreMissing("DeletePolicy", () =>
+            iam().send(new (sdk.iam().DeletePolicyCommand)({ PolicyArn: r.id })),
+          );
           return `deleted policy ${r.id}`;
         case "iam-user":
           return emptyAndDeleteUser(r.id);

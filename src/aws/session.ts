@@ -1,14 +1,20 @@
-import { IAMClient } from "@aws-sdk/client-iam";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SSMClient } from "@aws-sdk/client-ssm";
-import { STSClient } from "@aws-sdk/client-sts";
-import { fromEnv, fromNodeProviderChain } from "@aws-sdk/credential-providers";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import type { OrganizationsClient } from "@aws-sdk/client-organizations";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { loadSharedConfigFiles } from "@smithy/shared-ini-file-loader";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { CredentialsError, UsageError } from "../domain/errors.js";
 import { CallCounter } from "./call-counter.js";
-import { clientFactory, service, type ClientOptions, type SdkClient, type ServiceSpec } from "./clients.js";
+import { sdk } from "./sdk.js";
+import {
+  clientFactory,
+  lazyService,
+  type ClientOptions,
+  type SdkClient,
+  type ServiceSpec,
+} from "./clients.js";
 import type { EndpointConfig, ResolvedEndpoint } from "./endpoints.js";
 
 /** Where to point AWS calls. Unset fields resolve the way the AWS CLI resolves them. */
@@ -33,11 +39,14 @@ export interface AwsTarget {
     | undefined;
 }
 
-export const IAM = service(IAMClient, "IAM");
-export const STS = service(STSClient, "STS");
-export const SECRETS_MANAGER = service(SecretsManagerClient, "Secrets Manager");
-export const SSM = service(SSMClient, "SSM");
-export const ORGANIZATIONS = service(OrganizationsClient, "Organizations");
+export const IAM = lazyService(() => sdk.iam().IAMClient, "IAM");
+export const STS = lazyService(() => sdk.sts().STSClient, "STS");
+export const SECRETS_MANAGER = lazyService(
+  () => sdk.secretsManager().SecretsManagerClient,
+  "Secrets Manager",
+);
+export const SSM = lazyService(() => sdk.ssm().SSMClient, "SSM");
+export const ORGANIZATIONS = lazyService(() => sdk.organizations().OrganizationsClient, "Organizations");
 
 export interface AwsSession {
   /** The profile whose settings apply, or null when environment credentials or defaults are used. */
@@ -161,11 +170,11 @@ export async function openSession(target: AwsTarget = {}, env = process.env): Pr
     const c = target.credentials;
     credentials = typeof c === "function" ? c : () => Promise.resolve(c);
   } else if (profile) {
-    credentials = fromNodeProviderChain({ profile, logger: PROFILE_CHAIN_LOGGER });
+    credentials = sdk.credentialProviders().fromNodeProviderChain({ profile, logger: PROFILE_CHAIN_LOGGER });
   } else if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    credentials = fromEnv();
+    credentials = sdk.credentialProviders().fromEnv();
   } else {
-    credentials = fromNodeProviderChain({});
+    credentials = sdk.credentialProviders().fromNodeProviderChain({});
   }
 
   const endpoints: EndpointConfig = {

@@ -14,31 +14,43 @@ import { writeOutput } from "./output.js";
 import { processIO, type CliIO } from "./io.js";
 import { VERSION } from "./version.js";
 
-// Commands are loaded lazily so `keywarden --help` does not pay for the AWS SDK.
+// Commands are loaded lazily so `keywarden --help` does not pay for the AWS SDK, and a verb loads
+// only its own module: `respond KEY --yes` must reach AWS before anything it does not need is read.
 export type CommandModule = { register(program: Command, io: CliIO, exit: (code: number) => void): void };
 
-const COMMANDS: (() => Promise<CommandModule>)[] = [
-  () => import("./commands/audit.js"),
-  () => import("./commands/keys.js"),
-  () => import("./commands/rotate.js"),
-  () => import("./commands/rotations.js"),
-  () => import("./commands/demo.js"),
-  () => import("./commands/rules.js"),
-  () => import("./commands/permissions.js"),
-  () => import("./commands/mfa.js"),
-  () => import("./commands/doctor.js"),
-  () => import("./commands/respond.js"),
-  () => import("./commands/trail.js"),
-  () => import("./commands/plan-migration.js"),
-  () => import("./commands/incidents.js"),
-  () => import("./commands/enforce.js"),
-  () => import("./commands/init.js"),
-  () => import("./commands/pause.js"),
-  () => import("./commands/notifications.js"),
-  () => import("./commands/scan.js"),
-  () => import("./commands/hook.js"),
-  () => import("./commands/serve.js"),
+/** Every verb, in help order, with the module that registers it. */
+const COMMANDS: readonly (readonly [string, () => Promise<CommandModule>])[] = [
+  ["audit", () => import("./commands/audit.js")],
+  ["keys", () => import("./commands/keys.js")],
+  ["rotate", () => import("./commands/rotate.js")],
+  ["rotations", () => import("./commands/rotations.js")],
+  ["demo", () => import("./commands/demo.js")],
+  ["rules", () => import("./commands/rules.js")],
+  ["permissions", () => import("./commands/permissions.js")],
+  ["mfa", () => import("./commands/mfa.js")],
+  ["doctor", () => import("./commands/doctor.js")],
+  ["respond", () => import("./commands/respond.js")],
+  ["trail", () => import("./commands/trail.js")],
+  ["plan-migration", () => import("./commands/plan-migration.js")],
+  ["incidents", () => import("./commands/incidents.js")],
+  ["enforce", () => import("./commands/enforce.js")],
+  ["init", () => import("./commands/init.js")],
+  ["pause", () => import("./commands/pause.js")],
+  ["notifications", () => import("./commands/notifications.js")],
+  ["scan", () => import("./commands/scan.js")],
+  ["hook", () => import("./commands/hook.js")],
+  ["serve", () => import("./commands/serve.js")],
 ];
+
+/**
+ * The verbs whose modules this command line needs: every word of argv that names a verb (a value
+ * that happens to spell one only loads one more module). None: all of them, for the top-level
+ * help, a mistyped verb's "did you mean" and `--version`.
+ */
+export function verbsToLoad(argv: readonly string[]): string[] {
+  const named = COMMANDS.map(([name]) => name).filter((name) => argv.includes(name));
+  return named.length > 0 ? named : COMMANDS.map(([name]) => name);
+}
 
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   let code: number = ExitCode.OK;
@@ -65,7 +77,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       },
     });
   addGlobalOptions(program);
-  for (const load of COMMANDS) (await load()).register(program, io, setExit);
+  const wanted = new Set(verbsToLoad(argv));
+  const modules = await Promise.all(COMMANDS.filter(([name]) => wanted.has(name)).map(([, load]) => load()));
+  for (const m of modules) m.register(program, io, setExit);
   addHelpSections(program);
   // Set by the hook when a verb's stdout is kept for --output (a holder: TypeScript cannot see the hook run).
   const collected: {

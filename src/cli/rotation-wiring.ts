@@ -1,9 +1,8 @@
-import { createInterface } from "node:readline/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { iamRotationPort } from "../aws/iam-rotation.js";
 import { secretsManagerTarget, ssmParameterTarget } from "../aws/secret-targets.js";
-import { openSession, type AwsSession, type AwsTarget } from "../aws/session.js";
+import type { AwsSession, AwsTarget } from "../aws/session.js";
 import { instrument, matchesBoundary } from "../rotation/boundaries.js";
 import { RotationEngine, type EngineDeps } from "../rotation/engine.js";
 import { localTarget } from "../rotation/local-targets.js";
@@ -13,30 +12,23 @@ import { dataDir } from "../store/paths.js";
 import type { RotationJob, Store } from "../store/types.js";
 import type { CliIO } from "./io.js";
 import { signsWithOneMfaSession } from "./rotation-mfa.js";
+import { confirmer, type AccountRole, type RotationFlags } from "./aws-wiring.js";
+
+export {
+  accountRoleOf,
+  awsTargetOf,
+  confirmer,
+  sessionFor,
+  type AccountRole,
+  type RotationFlags,
+} from "./aws-wiring.js";
 
 // Builds the rotation engine's adapters for the CLI: the AWS session, the targets, the store,
 // confirmation prompts and the crash-test hook.
 
-export interface RotationFlags {
-  profile?: string;
-  region?: string;
-  endpointUrl?: string;
-  maxAttempts?: number;
-  yes?: boolean;
-}
-
 /** The store KEYWARDEN_STORE names (a postgres:// URL or a SQLite path), else the default SQLite file. */
 export async function openStore(io: CliIO): Promise<Store> {
   return openStoreFrom({ env: io.env });
-}
-
-export function awsTargetOf(flags: RotationFlags): AwsTarget {
-  return {
-    profile: flags.profile,
-    region: flags.region,
-    endpointUrl: flags.endpointUrl,
-    maxAttempts: flags.maxAttempts,
-  };
 }
 
 /** The same AWS a stored job was started with, unless the flags say otherwise now. */
@@ -66,24 +58,6 @@ export function makeTargets(
     if (spec.kind === "ssm") return ssmParameterTarget(session, spec.ref);
     return localTarget(spec, ctx);
   });
-}
-
-/** y/N on the terminal; without a terminal, only --yes may say yes. */
-export function confirmer(io: CliIO, yes: boolean): (question: string) => Promise<boolean> {
-  return async (question) => {
-    if (yes) return true;
-    if (!process.stdin.isTTY || io.stderr.isTTY !== true) {
-      io.stderr.write(`keywarden: ${question} Not asked: no terminal. Pass --yes to allow it.\n`);
-      return false;
-    }
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      const answer = await rl.question(`${question} [y/N] `);
-      return /^y(es)?$/i.test(answer.trim());
-    } finally {
-      rl.close();
-    }
-  };
 }
 
 /**
@@ -181,28 +155,6 @@ export async function claimForThisProcess(store: Store, id: string): Promise<boo
   return store.claimJob(id, LEASE_OWNER, LEASE_MS, new Date());
 }
 
-/** Another account of the organization, reached through a role (as `audit --accounts` does). */
-export interface AccountRole {
-  accountId: string;
-  roleName: string;
-  externalId?: string | undefined;
-}
-
-/** `--account`/`--role-name`/`--external-id` as a role, or undefined for the caller's own account. */
-export function accountRoleOf(flags: {
-  account?: string | undefined;
-  roleName?: string | undefined;
-  externalId?: string | undefined;
-}): AccountRole | undefined {
-  return flags.account
-    ? {
-        accountId: flags.account,
-        roleName: flags.roleName ?? "OrganizationAccountAccessRole",
-        externalId: flags.externalId,
-      }
-    : undefined;
-}
-
 /** How a job reaches AWS again later (`rotations advance`, `enforce`): stored in its options. */
 export function awsOptionsOf(
   flags: RotationFlags,
@@ -223,24 +175,4 @@ export function awsOptionsOf(
 export function accountRoleOfJob(job: RotationJob): AccountRole | undefined {
   const r = (job.options.aws as { role?: AccountRole | null } | undefined)?.role;
   return r && typeof r.accountId === "string" && typeof r.roleName === "string" ? r : undefined;
-}
-
-/**
- * A session for the target; with `role`, a session in that account through sts:AssumeRole from the
- * target's credentials (the caller's own account needs no role).
- */
-export async function sessionFor(target: AwsTarget, io: CliIO, role?: AccountRole): Promise<AwsSession> {
-  const base = await openSession(target, io.env);
-  if (!role) return base;
-  const { callerOf, assumeRoleSession } = await import("../aws/organizations.js");
-  const caller = await callerOf(base);
-  if (caller.accountId === role.accountId) return base;
-  return assumeRoleSession(base, role.accountId, {
-    roleName: role.roleName,
-    externalId: role.externalId,
-    sessionName: "keywarden-rotate",
-    partition: caller.partition,
-    target,
-    env: io.env,
-  });
 }

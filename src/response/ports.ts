@@ -32,6 +32,14 @@ export interface ResponseIamPort {
   keyAccount(accessKeyId: string): Promise<string>;
   /** The IAM user holding the key in the caller's account, or null if no user does. */
   keyOwner(accessKeyId: string): Promise<KeyOwner | null>;
+  /**
+   * The user name IAM gives for the key (iam:GetAccessKeyLastUsed), or null when IAM names none:
+   * containment's one lookup before it deactivates. Without it (or `partition`), containment takes
+   * the checked way: caller account, then keyOwner.
+   */
+  keyUserName?(accessKeyId: string): Promise<string | null>;
+  /** The partition of the signed-in account ("aws", "aws-cn", "aws-us-gov"), known without a call. */
+  partition?(): string;
   deactivate(userName: string, accessKeyId: string): Promise<void>;
   /**
    * Attaches the newest of AWS_QUARANTINE_POLICIES the account has; when it has none,

@@ -49,7 +49,8 @@ export interface RespondDeps {
   lookup: LookupPort;
   logs?: LogReader | undefined;
   /** What --remediate removes with; a function is given the user under investigation, whom it must spare. */
-  remediation?: RemediationPort | ((protectedUser: string) => RemediationPort) | undefined;
+  remediation?:
+    RemediationPort | ((protectedUser: string) => RemediationPort | Promise<RemediationPort>) | undefined;
   now: () => Date;
   newIncidentId: (now: Date) => string;
   /** Milestones for a person (stderr): containment, remediation. */
@@ -237,28 +238,56 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   };
   const masked = maskKeyId(opts.accessKeyId);
 
-  // 1. Contain. Only the calls containment needs, before anything slow.
-  const [caller, keyAccount] = await Promise.all([
-    deps.iam.callerAccount(),
+  // 1. Contain. Only the calls containment needs, before anything slow: the key's account and its
+  // user at once, then deactivate, then quarantine (4 calls on AWS). The caller's own account is
+  // not asked: IAM answers GetAccessKeyLastUsed with a user name only for its own account's keys,
+  // and UpdateAccessKey succeeds only for a key that user holds in the signed-in account, so a
+  // successful deactivation proves the key is the caller's. The key's status is not read first
+  // either: setting Inactive on an Inactive key changes nothing.
+  const [keyAccount, userName] = await Promise.all([
     deps.iam.keyAccount(opts.accessKeyId),
+    deps.iam.keyUserName && !opts.dryRun ? deps.iam.keyUserName(opts.accessKeyId) : null,
   ]);
-  if (keyAccount !== caller.accountId) {
-    throw new ConflictError(
-      "KEY_IN_OTHER_ACCOUNT",
-      `${masked} belongs to account ${keyAccount}, but you are signed in to ${caller.accountId}`,
-      `Run it with credentials for account ${keyAccount} (--profile NAME), or through the organization's role: --account ${keyAccount}.`,
-    );
+  /** The checked way: the caller's account against the key's, then the owner and the key's status. */
+  const locate = async () => {
+    const caller = await deps.iam.callerAccount();
+    if (keyAccount !== caller.accountId) {
+      throw new ConflictError(
+        "KEY_IN_OTHER_ACCOUNT",
+        `${masked} belongs to account ${keyAccount}, but you are signed in to ${caller.accountId}`,
+        `Run it with credentials for account ${keyAccount} (--profile NAME), or through the organization's role: --account ${keyAccount}.`,
+      );
+    }
+    const found = await deps.iam.keyOwner(opts.accessKeyId);
+    if (!found) {
+      throw new ConflictError(
+        "KEY_NOT_FOUND",
+        `no IAM user in account ${caller.accountId} holds ${masked} (deleted already, or a root key)`,
+        "For a root key, sign in as root and delete it under Security credentials; otherwise check the id.",
+      );
+    }
+    return { caller, owner: found as { userName: string; status: string | null } };
+  };
+  let deactivatedFirst = false;
+  let located: Awaited<ReturnType<typeof locate>>;
+  if (userName !== null && deps.iam.partition) {
+    try {
+      await deps.iam.deactivate(userName, opts.accessKeyId);
+    } catch (err) {
+      await locate(); // a key of another account, or of nobody, says so; otherwise the error stands
+      throw err;
+    }
+    deactivatedFirst = true;
+    located = {
+      caller: { accountId: keyAccount, partition: deps.iam.partition() },
+      owner: { userName, status: null },
+    };
+  } else {
+    located = await locate();
   }
-  const owner = await deps.iam.keyOwner(opts.accessKeyId);
-  if (!owner) {
-    throw new ConflictError(
-      "KEY_NOT_FOUND",
-      `no IAM user in account ${caller.accountId} holds ${masked} (deleted already, or a root key)`,
-      "For a root key, sign in as root and delete it under Security credentials; otherwise check the id.",
-    );
-  }
+  const { caller, owner } = located;
   step(
-    `Found the key's owner: IAM user ${owner.userName} in account ${caller.accountId}; key status ${owner.status}`,
+    `Found the key's owner: IAM user ${owner.userName} in account ${caller.accountId}; key status ${owner.status ?? "not read (set Inactive without reading it first)"}`,
   );
   /** Which policy containment attached, and why that one: for the log line and the record. */
   const quarantineWords = (q: AttachedQuarantine): string => {
@@ -285,7 +314,7 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
       ? await deps.iam.newestQuarantinePolicy(caller)
       : `arn:${caller.partition}:iam::aws:policy/${AWS_QUARANTINE_POLICIES[0]}`;
     containment.planned = [
-      owner.status === "Active"
+      owner.status !== "Inactive"
         ? `aws iam update-access-key --user-name ${owner.userName} --access-key-id ${opts.accessKeyId} --status Inactive`
         : `(the key is already Inactive)`,
       newest
@@ -295,7 +324,9 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     step("Dry run: containment planned, nothing changed");
     deps.log(`dry run: would deactivate ${masked} and quarantine ${owner.userName}; nothing changed`);
   } else {
-    if (owner.status === "Active") await deps.iam.deactivate(owner.userName, opts.accessKeyId);
+    if (!deactivatedFirst && owner.status === "Active") {
+      await deps.iam.deactivate(owner.userName, opts.accessKeyId);
+    }
     containment.deactivated = true;
     const q = await deps.iam.attachQuarantine(owner.userName, caller);
     containment.quarantinePolicyArn = q.arn;
@@ -392,7 +423,8 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   report.created = createdResources(events);
   step(`Found ${report.created.length} resource(s) created by the key`);
   if (opts.remediate && report.created.length > 0) {
-    const port = typeof deps.remediation === "function" ? deps.remediation(owner.userName) : deps.remediation;
+    const port =
+      typeof deps.remediation === "function" ? await deps.remediation(owner.userName) : deps.remediation;
     await remediate(report.created, opts.dryRun, port, deps, step);
   }
 

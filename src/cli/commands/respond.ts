@@ -103,14 +103,14 @@ function combined(ports: RemediationPort[]): RemediationPort {
 }
 
 async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO): Promise<number> {
-  const [{ respond, validateKeyId }, { duckDbLogReader }, { renderIncidentReport }, wiring, progressMod] =
-    await Promise.all([
-      import("../../response/respond.js"),
-      import("../../response/logs.js"),
-      import("../../response/render.js"),
-      import("../rotation-wiring.js"),
-      import("../progress.js"),
-    ]);
+  // Only what containment needs is loaded before it: the session, IAM/STS and respond's own
+  // module. The investigation (CloudTrail, EC2, DuckDB), the store, the blast radius and the report
+  // are loaded once the key is Inactive (see the respond bench: process start to key inactive).
+  const [{ respond, validateKeyId }, wiring, progressMod] = await Promise.all([
+    import("../../response/respond.js"),
+    import("../aws-wiring.js"),
+    import("../progress.js"),
+  ]);
   validateKeyId(accessKeyId);
   const since = parseSince(flags.since, new Date());
   const regions = parseRegions(flags.regions?.join(","));
@@ -137,19 +137,41 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
       return 1;
     }
   }
+  if (flags.account !== undefined && !/^\d{12}$/.test(flags.account)) {
+    throw new UsageError(
+      `--account "${flags.account}" is not a 12-digit account id`,
+      "Pass --account 123456789012.",
+    );
+  }
 
   // The clock for secondsToContain starts here: after the flags are read and any question answered,
   // before the AWS session and clients are built.
   const startedAt = new Date();
-  const { session, clients, lookup } = await responseWiring(flags, io);
-  const [{ responseIamPort, iamRemediationPort }, { ec2RemediationPort }] = await Promise.all([
+  const [session, { responseIamPort }] = await Promise.all([
+    wiring.sessionFor(wiring.awsTargetOf(flags), io, wiring.accountRoleOf(flags)),
     import("../../aws/iam-response.js"),
-    import("../../aws/ec2-response.js"),
   ]);
-  // Opened while containment runs: containment must not wait for (or depend on) the store.
-  const storeOpening = dryRun ? null : wiring.openStore(io);
-  storeOpening?.catch(() => undefined);
-  const progress = progressMod.startProgress(io, true, `investigating ${maskKeyId(accessKeyId)}`);
+  // The regional clients (CloudTrail, EC2) and the store: made on first use, after containment.
+  let regional: Promise<{ clients: RegionalClients; lookup: LookupPort }> | undefined;
+  const investigation = () =>
+    (regional ??= (async () => {
+      const [{ regionalClients }, { lookupPort, REAL_PACING }] = await Promise.all([
+        import("../../aws/regional.js"),
+        import("../../aws/cloudtrail.js"),
+      ]);
+      const clients = regionalClients(session, {
+        endpointUrl: flags.endpointUrl,
+        maxAttempts: flags.maxAttempts,
+      });
+      const lookup = lookupPort(session, clients, {
+        pacing: REAL_PACING,
+        warn: (line) => io.stderr.write(`keywarden: warning: ${line}\n`),
+      });
+      return { clients, lookup };
+    })());
+  const opened: { store?: ReturnType<typeof openStoreLater> } = {};
+  const store = () => (opened.store ??= openStoreLater(io));
+  let progress: { update(text: string): void; stop(): void } | undefined;
   let report: IncidentReport;
   try {
     report = await respond(
@@ -180,21 +202,39 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
           const before = { ...a, policies: a.policies.filter((p) => p.arn === null || p.arn !== leaveOut) };
           return blastRadiusView(userBlastRadius(before));
         },
-        lookup,
-        logs: duckDbLogReader(),
-        remediation: (protectedUser) =>
-          combined([iamRemediationPort(session, protectedUser), ec2RemediationPort(session, clients)]),
+        lookup: {
+          regions: async () => (await investigation()).lookup.regions(),
+          lookup: async (region, key, window) => (await investigation()).lookup.lookup(region, key, window),
+        },
+        logs: {
+          read: async (paths, key, from) =>
+            (await import("../../response/logs.js")).duckDbLogReader().read(paths, key, from),
+        },
+        remediation: async (protectedUser) => {
+          const [{ iamRemediationPort }, { ec2RemediationPort }, { clients }] = await Promise.all([
+            import("../../aws/iam-response.js"),
+            import("../../aws/ec2-response.js"),
+            investigation(),
+          ]);
+          return combined([iamRemediationPort(session, protectedUser), ec2RemediationPort(session, clients)]);
+        },
         now: () => new Date(),
         newIncidentId,
         log: (line) => {
           io.stderr.write(`keywarden: ${line}\n`);
         },
         progress: (line) => {
-          progress.update(line);
+          // The spinner starts with the investigation's first news, after containment.
+          (progress ??= progressMod.startProgress(
+            io,
+            true,
+            `investigating ${maskKeyId(accessKeyId)}`,
+          )).update(line);
         },
         save: async (r) => {
-          const store = await storeOpening;
-          await store?.putRecord({
+          if (dryRun) return;
+          const s = await store();
+          await s.putRecord({
             kind: "incident",
             id: r.incidentId,
             subject: r.accessKeyId,
@@ -205,10 +245,11 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
       },
     );
   } finally {
-    progress.stop();
-    clients.destroy();
-    await (await storeOpening?.catch(() => null))?.close();
+    progress?.stop();
+    if (regional) (await regional.catch(() => null))?.clients.destroy();
+    await (await opened.store?.catch(() => null))?.close();
   }
+  const { renderIncidentReport } = await import("../../response/render.js");
   const text = renderIncidentReport(
     report,
     flags.format ?? defaultFormat(io, FORMATS, "markdown", flags.output),
@@ -226,6 +267,12 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
   const skipped =
     (report.sources.unreadableFiles?.length ?? 0) + (report.sources.undatedRecords?.length ?? 0);
   return failed > 0 || (flags.strict === true && skipped > 0) ? 1 : 0;
+}
+
+/** The store, opened after containment: containment must not wait for (or depend on) it. */
+async function openStoreLater(io: CliIO) {
+  const { openStore } = await import("../../store/open.js");
+  return openStore({ env: io.env });
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {
