@@ -50,7 +50,7 @@ describe("scan prefilter", () => {
     let withFindings = 0;
     let lines = 0;
     for (const f of corpusFiles()) {
-      const buf = Buffer.isBuffer(f.content) ? f.content : Buffer.from(f.content, "latin1");
+      const buf = f.content;
       if (buf.subarray(0, 4096).includes(0)) continue; // UTF-16: always passed on, checked below
       if (expectNoMiss(buf, f.path) > 0) withFindings++;
       for (const line of buf.toString("latin1").split("\n")) {
@@ -111,9 +111,9 @@ describe("scan prefilter", () => {
     const id = makeKeyId(rng);
     const files: CorpusFile[] = Array.from({ length: 40 }, (_, i) => ({
       path: `src/f${i}.ts`,
-      content: `export const key${i} = { key: "k${i}", token: getToken() };\n`.repeat(50),
+      content: Buffer.from(`export const key${i} = { key: "k${i}", token: getToken() };\n`.repeat(50)),
     }));
-    files.push({ path: "config/.env", content: `AWS_ACCESS_KEY_ID=${id}\n` });
+    files.push({ path: "config/.env", content: Buffer.from(`AWS_ACCESS_KEY_ID=${id}\n`) });
     await writeCorpus(dir, files);
     const before = scanCounters.decoded;
     const res = scanFiles(
