@@ -49,14 +49,35 @@ function keyIdAt(buf: Buffer, i: number): boolean {
   return true;
 }
 
-/** At `i` (an "A" after a quote): a fragment of 1-19 [A-Z0-9] closed by a quote (keyJoins). */
+/**
+ * At `i` (an "A" after a quote): a fragment of 1-19 [A-Z0-9] closed by a quote, then a joiner as
+ * JOIN_RE has it (blanks, + . or ",", a line break, the same quote again) and one more [A-Z0-9]:
+ * where keyJoins() joins literals.
+ */
 function fragmentAt(buf: Buffer, i: number): boolean {
-  const q = buf[i - 1];
-  if (q !== 34 && q !== 39) return false;
+  const open = buf[i - 1];
+  if (open !== 34 && open !== 39) return false;
   let j = i;
   while (j < buf.length && j - i < 20 && isFragmentChar(buf[j] ?? 0)) j++;
-  const next = buf[j];
-  return j - i < 20 && (next === 34 || next === 39);
+  const q = buf[j];
+  if (j - i >= 20 || (q !== 34 && q !== 39)) return false;
+  let k = j + 1;
+  const blanks = () => {
+    while (buf[k] === 32 || buf[k] === 9) k++;
+  };
+  const joiner = () => {
+    if (buf[k] === 43 || buf[k] === 46 || buf[k] === 44) {
+      k++;
+      blanks();
+    }
+  };
+  blanks();
+  joiner();
+  if (buf[k] === 13 && buf[k + 1] === 10) k += 2;
+  else if (buf[k] === 10) k++;
+  blanks();
+  joiner();
+  return buf[k] === q && isFragmentChar(buf[k + 1] ?? 0);
 }
 
 /** Every "A": key ids, and literal fragments a key id may be split into. */

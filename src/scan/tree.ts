@@ -29,14 +29,18 @@ interface Scope {
  */
 function walk(root: string, prefix: string, scopes: Scope[], out: string[]): void {
   const dir = prefix === "" ? root : join(root, prefix);
+  const entries = readdirSync(dir, { withFileTypes: true });
   let here = scopes;
-  try {
-    const text = readFileSync(join(dir, ".gitignore"), "utf8");
-    here = [...scopes, { prefix, rules: parseIgnore(text) }];
-  } catch {
-    // no .gitignore here
+  // Read only where the listing shows one: a failed read per folder cost an exception each.
+  if (entries.some((e) => e.name === ".gitignore")) {
+    try {
+      const text = readFileSync(join(dir, ".gitignore"), "utf8");
+      here = [...scopes, { prefix, rules: parseIgnore(text) }];
+    } catch {
+      // a .gitignore that is a folder or unreadable: no rules from it
+    }
   }
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+  for (const e of entries) {
     if (e.name === ".git") continue;
     const rel = prefix + e.name;
     const isDir = e.isDirectory();
