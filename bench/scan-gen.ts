@@ -242,3 +242,108 @@ function run(cmd: string, args: string[]): Promise<void> {
     });
   });
 }
+
+/**
+ * What `scan` meets in every JavaScript repository: node_modules. Many small files (1-40 KB) under
+ * node_modules/<pkg>/{lib,dist,types}, minified one-line bundles, source maps with long base64
+ * runs, package.json and package-lock.json with sha512 integrity hashes, README.md, .d.ts, and the
+ * words real packages use near credentials (key, token, secret, Authorization, "AKIA" in docs of
+ * SDKs is left to the corpora). Plus `copies` planted and lookalike corpora, as generateTree.
+ */
+export async function generateNodeModulesTree(
+  root: string,
+  bytes: number,
+  copies: number,
+  seed = 3,
+): Promise<TreeInfo> {
+  const rng = makeRng(seed);
+  const pool = fillerPool(rng, 4 * 1024 * 1024);
+  const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const rand = (n: number) => Array.from({ length: n }, () => b64[Math.floor(rng() * 64)] ?? "A").join("");
+  const minified = (size: number) => {
+    const parts: string[] = [];
+    let n = 0;
+    while (n < size) {
+      const id = rand(2).replace(/[+/0-9]/g, "e");
+      const p =
+        rng() < 0.3
+          ? `function ${id}(e,t){return e.key===t.key&&e.token!==t.token}`
+          : rng() < 0.5
+            ? `var ${id}={headers:{Authorization:"Bearer "+t},secretName:n.secret,apiKey:o.apiKey};`
+            : `Object.defineProperty(exports,"${id}",{enumerable:!0,get:function(){return ${id}.default}});`;
+      parts.push(p);
+      n += p.length;
+    }
+    return Buffer.from(parts.join("") + "\n");
+  };
+  const sourceMap = (size: number) =>
+    Buffer.from(
+      `{"version":3,"sources":["../src/index.ts"],"names":[],"mappings":"${rand(size).replace(/[+/]/g, ";")}"}\n`,
+    );
+  const pkgJson = (name: string) =>
+    Buffer.from(
+      JSON.stringify(
+        { name, version: "1.2.3", main: "dist/index.js", keywords: ["key", "token"], license: "MIT" },
+        null,
+        2,
+      ) + "\n",
+    );
+  const lock = (n: number) =>
+    Buffer.from(
+      Array.from(
+        { length: n },
+        (_, i) =>
+          `    "node_modules/p${i}": {\n      "version": "1.0.${i}",\n      "integrity": "sha512-${rand(86)}=="\n    },`,
+      ).join("\n") + "\n",
+    );
+  let written = 0;
+  let n = 0;
+  const fillerPaths: string[] = [];
+  const fillerSizes: number[] = [];
+  const add = async (path: string, content: Buffer) => {
+    await put(root, { path, content });
+    fillerPaths.push(path);
+    fillerSizes.push(content.length);
+    written += content.length;
+    n++;
+  };
+  await add("package-lock.json", lock(3000));
+  for (let pkg = 0; written < bytes; pkg++) {
+    const base = `node_modules/${pkg % 7 === 0 ? `@scope${pkg % 13}/` : ""}pkg${pkg}`;
+    await add(`${base}/package.json`, pkgJson(`pkg${pkg}`));
+    await add(`${base}/README.md`, slice(pool, rng, 1024 + Math.floor(rng() * 4096)));
+    const files = 3 + Math.floor(rng() * 12);
+    for (let f = 0; f < files && written < bytes; f++) {
+      const r = rng();
+      const size = 1024 + Math.floor(rng() * 39 * 1024);
+      if (r < 0.3) await add(`${base}/dist/index${f}.min.js`, minified(size));
+      else if (r < 0.4) await add(`${base}/dist/index${f}.js.map`, sourceMap(size));
+      else if (r < 0.5) await add(`${base}/types/index${f}.d.ts`, slice(pool, rng, size / 4));
+      else await add(`${base}/lib/m${f}.js`, slice(pool, rng, size));
+    }
+  }
+  const truth: Truth = { planted: [], lookalikes: [] };
+  const corpusPaths: string[] = [];
+  let corpusBytes = 0;
+  for (let i = 0; i < copies; i++) {
+    const p = plantedCorpus(rng, `planted/${i}/`);
+    const l = lookalikeCorpus(rng, `fake/${i}/`);
+    for (const f of [...p.files, ...l.files]) {
+      await put(root, f);
+      corpusPaths.push(f.path);
+      written += f.content.length;
+      corpusBytes += f.content.length;
+    }
+    truth.planted.push(...p.planted);
+    truth.lookalikes.push(...l.lookalikes);
+  }
+  return {
+    ...truth,
+    files: n + corpusPaths.length,
+    bytes: written,
+    corpusPaths,
+    corpusBytes,
+    fillerPaths,
+    fillerSizes,
+  };
+}

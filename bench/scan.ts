@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fingerprintOf } from "../src/scan/finalize.js";
 import { buildKeywarden } from "./build-cli.js";
-import { generateRepo, generateTree } from "./scan-gen.js";
+import { generateNodeModulesTree, generateRepo, generateTree, type TreeInfo } from "./scan-gen.js";
 import {
   grepLines,
   historyLines,
@@ -23,6 +23,8 @@ import {
 
 export interface ScanBenchOptions {
   treeBytes: number;
+  /** A node_modules-like tree (many small files, minified bundles, source maps, lock files). */
+  nodeModulesBytes: number;
   /** Planted + lookalike corpora in the tree. */
   copies: number;
   commits: number;
@@ -36,6 +38,7 @@ export interface ScanBenchOptions {
 
 export const SCAN_FULL: ScanBenchOptions = {
   treeBytes: 1024 ** 3,
+  nodeModulesBytes: 400 * 1024 ** 2,
   copies: 20,
   commits: 20_000,
   plants: 40,
@@ -46,6 +49,7 @@ export const SCAN_FULL: ScanBenchOptions = {
 
 export const SCAN_QUICK: ScanBenchOptions = {
   treeBytes: 50 * 1024 ** 2,
+  nodeModulesBytes: 30 * 1024 ** 2,
   copies: 4,
   commits: 1_000,
   plants: 6,
@@ -69,6 +73,41 @@ async function repeat(n: number, f: () => Promise<Timed>): Promise<{ runs: Timed
   const runs: Timed[] = [];
   for (let i = 0; i < n; i++) runs.push(await f());
   return { runs, wallMs: median(runs.map((r) => r.wallMs)) };
+}
+
+/**
+ * keywarden and its peer alternated run by run (k, p, k, p...), so a change in the shared
+ * machine's load hits both sides alike; medians of each side.
+ */
+async function pairs(
+  n: number,
+  kw: () => Promise<Timed>,
+  peer: (() => Promise<Timed>) | null,
+): Promise<{
+  kw: { runs: Timed[]; wallMs: number };
+  peer: { runs: Timed[]; wallMs: number } | null;
+  loadAverage: { before: number[]; after: number[] };
+}> {
+  const before = loadavg().map((x) => round(x, 2));
+  const a: Timed[] = [];
+  const b: Timed[] = [];
+  for (let i = 0; i < n; i++) {
+    a.push(await kw());
+    if (peer) b.push(await peer());
+  }
+  return {
+    kw: { runs: a, wallMs: median(a.map((r) => r.wallMs)) },
+    peer: peer ? { runs: b, wallMs: median(b.map((r) => r.wallMs)) } : null,
+    loadAverage: { before, after: loadavg().map((x) => round(x, 2)) },
+  };
+}
+
+/** ripgrep on PATH, or null: the bench then skips ripgrep's cases and says so. */
+function ripgrep(): string | null {
+  const r = spawnSync("rg", ["--version"], { encoding: "utf8" });
+  if (r.status === 0) return "rg";
+  console.log("  ripgrep (rg) is not installed: its cases are skipped (apt-get install -y ripgrep)");
+  return null;
 }
 
 function mbps(bytes: number, ms: number): number {
@@ -107,17 +146,22 @@ async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
   const limit = { timeoutMs: opts.timeoutMs };
 
   // --- working tree ---------------------------------------------------------------------------
-  console.log("  tree: keywarden");
-  const kw = await repeat(opts.repeats, () =>
+  const rgBin = ripgrep();
+  const kwEnv = { ...process.env, KEYWARDEN_HOME: join(work, "kw-home") };
+  const kwTree = (dir: string) => () =>
     timed(
       process.execPath,
-      [bin, "scan", tree, "--offline", "--no-store", "--format", "json", "--fail-on", "none"],
-      {
-        ...limit,
-        env: { ...process.env, KEYWARDEN_HOME: join(work, "kw-home") },
-      },
-    ),
-  );
+      [bin, "scan", dir, "--offline", "--no-store", "--format", "json", "--fail-on", "none"],
+      { ...limit, env: kwEnv },
+    );
+  const rgTree = (dir: string) =>
+    rgBin === null
+      ? null
+      : () => timed(rgBin, ["-n", "--no-heading", "--no-messages", "--hidden", "-e", RG_KEY_ID, dir], limit);
+  console.log("  tree: keywarden and ripgrep, alternated");
+  const treePair = await pairs(opts.repeats, kwTree(tree), rgTree(tree));
+  const kw = treePair.kw;
+  const rg = treePair.peer ?? { runs: [], wallMs: 0 };
   const kwReport = JSON.parse(kw.runs[0]?.stdout ?? "{}") as {
     findings: JsonFinding[];
     stats: { files: number; bytes: number };
@@ -125,10 +169,6 @@ async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
   const plantedFps = new Set(info.planted.map((p) => fingerprintOf(p.kind, p.value)));
   const kwExact = kwReport.findings.filter((f) => plantedFps.has(f.fingerprint)).length;
 
-  console.log("  tree: ripgrep");
-  const rg = await repeat(opts.repeats, () =>
-    timed("rg", ["-n", "--no-heading", "--no-messages", "--hidden", "-e", RG_KEY_ID, tree], limit),
-  );
   console.log("  tree: git-secrets --scan -r");
   const gs = await repeat(opts.repeats, () =>
     timed("git", ["secrets", "--scan", "-r", tree], { ...limit, env: gsEnv, cwd: work }),
@@ -176,17 +216,34 @@ async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
   };
 
   // --- history --------------------------------------------------------------------------------
-  console.log("  history: keywarden --history");
-  const kwh = await repeat(opts.repeats, () =>
-    timed(
-      process.execPath,
-      [bin, "scan", repo, "--history", "--offline", "--no-store", "--format", "json", "--fail-on", "none"],
-      {
-        ...limit,
-        env: { ...process.env, KEYWARDEN_HOME: join(work, "kw-home") },
-      },
-    ),
+  // The peer of the history scan: every diff of every commit through ripgrep, as people do.
+  const logRg =
+    rgBin === null
+      ? null
+      : () =>
+          timed(
+            "bash",
+            [
+              "-o",
+              "pipefail",
+              "-c",
+              `git log -p --all --no-color | ${rgBin} -n --no-messages -e '${RG_KEY_ID}'`,
+            ],
+            { ...limit, cwd: repo },
+          );
+  console.log("  history: keywarden --history and git log -p | rg, alternated");
+  const histPair = await pairs(
+    opts.repeats,
+    () =>
+      timed(
+        process.execPath,
+        [bin, "scan", repo, "--history", "--offline", "--no-store", "--format", "json", "--fail-on", "none"],
+        { ...limit, env: kwEnv },
+      ),
+    logRg,
   );
+  const kwh = histPair.kw;
+  const lrg = histPair.peer;
   const kwhReport = JSON.parse(kwh.runs[0]?.stdout ?? "{}") as {
     findings: JsonFinding[];
     stats: { blobs: number; bytes: number };
@@ -196,6 +253,9 @@ async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
     kwhReport.findings.filter((f) => histFps.has(f.fingerprint)).map((f) => f.fingerprint),
   );
   const kwhFalse = kwhReport.findings.filter((f) => !histFps.has(f.fingerprint)).length;
+  // "Found once": no planted credential reported twice (the same fingerprint on two findings).
+  const kwhPlanted = kwhReport.findings.filter((f) => histFps.has(f.fingerprint));
+  const kwhDuplicates = kwhPlanted.length - kwhFound.size;
 
   console.log("  history: git-secrets --scan-history");
   const gsh = await repeat(1, () =>
@@ -205,6 +265,16 @@ async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
     historyLines(`${gsh.runs[0]?.stdout ?? ""}\n${gsh.runs[0]?.stderr ?? ""}`),
     hist.planted,
   );
+
+  // --- a node_modules-like tree ---------------------------------------------------------------
+  const nmDir = join(work, "nm");
+  t = performance.now();
+  const nm = await generateNodeModulesTree(nmDir, opts.nodeModulesBytes, opts.copies);
+  const nmGenMs = Math.round(performance.now() - t);
+  console.log(`  node_modules tree: ${nm.files} files, ${(nm.bytes / 1e6).toFixed(0)} MB in ${nmGenMs} ms`);
+  console.log("  node_modules tree: keywarden and ripgrep, alternated");
+  const nmPair = await pairs(opts.repeats, kwTree(nmDir), rgTree(nmDir));
+  const nmResult = nodeModulesResult(nm, nmDir, nmPair, nmGenMs);
 
   const blobs = kwhReport.stats.blobs;
   const result = {
@@ -265,7 +335,17 @@ async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
         found: kwhFound.size,
         recall: round(kwhFound.size / Math.max(1, hist.planted.length)),
         falsePositives: kwhFalse,
+        duplicates: kwhDuplicates,
       },
+      gitLogRipgrep:
+        lrg === null
+          ? { skipped: "ripgrep (rg) is not installed" }
+          : {
+              command: `git log -p --all --no-color | rg -n -e '${RG_KEY_ID}'`,
+              wallMs: lrg.wallMs,
+              runs: lrg.runs.map((r) => r.wallMs),
+              matchedLines: (lrg.runs[0]?.stdout ?? "").split("\n").filter((l) => l !== "").length,
+            },
       gitSecrets: {
         wallMs: gsh.wallMs,
         timedOut: gsh.runs.some((r) => r.timedOut),
@@ -275,10 +355,30 @@ async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
     },
   };
   const tr = result.tree;
+  const rgOk = rgBin !== null;
   return {
     ...result,
+    nodeModules: nmResult,
+    // 1, 5 and 15-minute load averages around each alternated case (the machine is shared).
+    caseLoadAverage: {
+      tree: treePair.loadAverage,
+      history: histPair.loadAverage,
+      nodeModules: nmPair.loadAverage,
+    },
+    ratios: {
+      treeThroughputVsRipgrep: rgOk ? round(rg.wallMs / kw.wallMs, 3) : null,
+      nodeModulesThroughputVsRipgrep: rgOk ? nmResult.ratioVsRipgrep : null,
+      treeVsGitSecrets: round(gs.wallMs / kw.wallMs, 3),
+      historyVsGitLogRipgrep: lrg ? round(lrg.wallMs / kwh.wallMs, 3) : null,
+      historyVsGitSecrets: round(gsh.wallMs / kwh.wallMs, 3),
+    },
     targets: {
-      treeAtLeastHalfOfRipgrep: tr.keywarden.mbPerSec >= tr.ripgrep.mbPerSec / 2,
+      treeAtLeastHalfOfRipgrep: rgOk ? tr.keywarden.mbPerSec >= tr.ripgrep.mbPerSec / 2 : null,
+      nodeModulesAtLeastHalfOfRipgrep: rgOk ? nmResult.ratioVsRipgrep >= 0.5 : null,
+      treeFasterThanGitSecrets: kw.wallMs < gs.wallMs,
+      historyAtLeastAsFastAsGitLogRipgrep: lrg ? kwh.wallMs <= lrg.wallMs : null,
+      historyEveryPlantedFoundOnce:
+        result.history.keywarden.found === hist.planted.length && kwhDuplicates === 0,
       historyFasterThanGitSecrets: result.history.keywarden.wallMs < result.history.gitSecrets.wallMs,
       recallAbovePeers:
         tr.keywarden.recall > Math.max(tr.ripgrep.recall, tr.gitSecrets.recall, tr.secretlint.recall) &&
@@ -287,6 +387,45 @@ async function benchIn(work: string, opts: ScanBenchOptions): Promise<object> {
         tr.keywarden.precision >
         Math.max(tr.ripgrep.precision, tr.gitSecrets.precision, tr.secretlint.precision),
     },
+  };
+}
+
+function nodeModulesResult(
+  nm: TreeInfo,
+  dir: string,
+  pair: Awaited<ReturnType<typeof pairs>>,
+  generateMs: number,
+): { ratioVsRipgrep: number } & Record<string, unknown> {
+  const report = JSON.parse(pair.kw.runs[0]?.stdout ?? "{}") as { findings: JsonFinding[] };
+  const kwScore = scoreLines(
+    report.findings.map((f) => ({ path: f.path, line: f.line })),
+    nm.planted,
+    nm.lookalikes,
+  );
+  const rgScore = pair.peer
+    ? scoreLines(grepLines(pair.peer.runs[0]?.stdout ?? "", dir), nm.planted, nm.lookalikes)
+    : null;
+  return {
+    files: nm.files,
+    bytes: nm.bytes,
+    plantedCredentials: nm.planted.length,
+    generateMs,
+    keywarden: {
+      wallMs: pair.kw.wallMs,
+      runs: pair.kw.runs.map((r) => r.wallMs),
+      mbPerSec: mbps(nm.bytes, pair.kw.wallMs),
+      ...kwScore,
+    },
+    ripgrep: pair.peer
+      ? {
+          wallMs: pair.peer.wallMs,
+          runs: pair.peer.runs.map((r) => r.wallMs),
+          mbPerSec: mbps(nm.bytes, pair.peer.wallMs),
+          ...rgScore,
+        }
+      : { skipped: "ripgrep (rg) is not installed" },
+    ratioVsRipgrep: pair.peer ? round(pair.peer.wallMs / pair.kw.wallMs, 3) : 0,
+    loadAverage: pair.loadAverage,
   };
 }
 
@@ -307,7 +446,8 @@ export function summarizeScan(r: object): string {
       Side
     >;
     history: { commits: number; blobs: number } & Record<"keywarden" | "gitSecrets", Side>;
-    targets: Record<string, boolean>;
+    targets: Record<string, boolean | null>;
+    ratios: Record<string, number | null>;
   };
   const row = (name: string, s: Side, unit: "mb" | "blobs") =>
     `  ${name.padEnd(12)} ${String(s.wallMs).padStart(8)} ms  ` +
@@ -324,8 +464,11 @@ export function summarizeScan(r: object): string {
     `scan history: ${x.history.commits} commits, ${x.history.blobs} blobs`,
     row("keywarden", x.history.keywarden, "blobs"),
     row("git-secrets", x.history.gitSecrets, "blobs"),
+    `  ratios (peer wall / keywarden wall): ${Object.entries(x.ratios)
+      .map(([k, v]) => `${k} ${v === null ? "skipped" : v}`)
+      .join("; ")}`,
     `  targets: ${Object.entries(x.targets)
-      .map(([k, v]) => `${k} ${v ? "met" : "NOT met"}`)
+      .map(([k, v]) => `${k} ${v === null ? "skipped" : v ? "met" : "NOT met"}`)
       .join("; ")}`,
   ].join("\n");
 }

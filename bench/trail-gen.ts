@@ -31,6 +31,8 @@ export interface GenOptions {
   recordsPerFile: number;
   seed: number;
   dir: string;
+  /** Share of records made with the key's owner (default 1 in 2,000; a busy CI key: 0.25). */
+  ownerShare?: number;
 }
 
 export interface Planted {
@@ -172,7 +174,7 @@ function record(
 
 export async function generateLogs(o: GenOptions): Promise<GenResult> {
   const tag = createHash("sha1")
-    .update(JSON.stringify([o.bytes, o.recordsPerFile, o.seed, 4]))
+    .update(JSON.stringify([o.bytes, o.recordsPerFile, o.seed, 4, ...(o.ownerShare ? [o.ownerShare] : [])]))
     .digest("hex")
     .slice(0, 10);
   const dir = join(o.dir, `trail-${tag}`);
@@ -207,7 +209,9 @@ export async function generateLogs(o: GenOptions): Promise<GenResult> {
       const t = new Date(fileStart + Math.floor(rand() * 300_000));
       // 1 in 2,000 records is the key's owner at work: the baseline the attack stands out from.
       const k =
-        rand() < 0.0005 ? owner : (keys[Math.floor(rand() * keys.length)] as { key: string; user: string });
+        rand() < (o.ownerShare ?? 0.0005)
+          ? owner
+          : (keys[Math.floor(rand() * keys.length)] as { key: string; user: string });
       const op = NORMAL[Math.floor(rand() * NORMAL.length)] as [string, string, boolean];
       const ip = `10.${Math.floor(rand() * 4)}.${Math.floor(rand() * 255)}.${Math.floor(rand() * 255)}`;
       const r = record(

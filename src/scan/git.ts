@@ -185,3 +185,90 @@ export function gitLines(cwd: string, args: string[], onLine: (line: string) => 
     });
   });
 }
+
+/** A `git cat-file --batch` fed while it runs: names go in as they are found, blobs come out. */
+export interface CatFileStream {
+  add(name: string): void;
+  /** No more names: resolves when every blob has been handed to onBlob. */
+  end(): Promise<void>;
+}
+
+/**
+ * Like catFileBatch, but names are added while the caller still discovers them (history: as
+ * `git log --raw` streams), so reading blobs overlaps finding them. Objects larger than
+ * `maxBytes` are read past without being kept (their bytes are dropped as they arrive).
+ */
+export function catFileStream(cwd: string, maxBytes: number, onBlob: (b: Blob) => void): CatFileStream {
+  const child = spawn("git", ["cat-file", "--batch"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
+  let buf: Buffer = Buffer.alloc(0);
+  let want = -1; // bytes of content (+1 newline) still expected for the current object
+  let drop = 0; // bytes of an oversized object still to skip
+  let sha = "";
+  let err = "";
+  child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
+  child.stdout.on("data", (chunk: Buffer) => {
+    if (drop > 0) {
+      const n = Math.min(drop, chunk.length);
+      drop -= n;
+      chunk = chunk.subarray(n);
+      if (chunk.length === 0) return;
+    }
+    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    for (;;) {
+      if (want < 0) {
+        const nl = buf.indexOf(10);
+        if (nl < 0) return;
+        const parts = buf.toString("latin1", 0, nl).split(" ");
+        buf = buf.subarray(nl + 1);
+        if (parts[1] === "missing" || parts.length < 3) continue;
+        sha = parts[0] ?? "";
+        const size = Number(parts[2]);
+        if (size > maxBytes) {
+          const n = Math.min(size + 1, buf.length);
+          drop = size + 1 - n;
+          buf = buf.subarray(n);
+          if (drop > 0) return;
+          continue;
+        }
+        want = size + 1;
+      }
+      if (buf.length < want) return;
+      onBlob({ sha, data: buf.subarray(0, want - 1) });
+      buf = buf.subarray(want);
+      want = -1;
+    }
+  });
+  const closed = new Promise<void>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new EnvironmentError(
+            "GIT_FAILED",
+            `git cat-file failed: ${err.trim()}`,
+            "Check the repository with git fsck.",
+          ),
+        );
+    });
+  });
+  closed.catch(() => undefined);
+  child.stdin.on("error", () => undefined);
+  // Names are batched into few writes; git reads them while we parse its answers.
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length > 0) child.stdin.write(pending.join("\n") + "\n");
+    pending = [];
+  };
+  return {
+    add(name) {
+      pending.push(name);
+      if (pending.length >= 256) flush();
+    },
+    end() {
+      flush();
+      child.stdin.end();
+      return closed;
+    },
+  };
+}

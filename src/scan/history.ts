@@ -1,11 +1,13 @@
-// Every blob of every commit, once: `git rev-list --all --objects` names each distinct blob with
-// a path, `git cat-file --batch` streams their contents, the detector reads each once. Only for
-// blobs with findings do we then walk `git log --raw` (oldest first) to find the first commit
-// that added them, and `git ls-tree -r HEAD` to say whether HEAD still has them.
+// Every blob of every commit, once: `git log --all --reverse --raw` (oldest first) names each
+// distinct blob with the first commit that added it and its path there; each new name goes
+// straight into `git cat-file --batch`, which streams the contents back while the log goes on,
+// and the detector reads each blob once. `git ls-tree -r HEAD` says whether HEAD still has them.
+// (An earlier version listed blobs with `git rev-list --objects` first and ran the log beside
+// it: two walks of history, and no blob read before the whole list was in.)
 import { archiveKind, archiveLimits, scanArchive } from "./archive.js";
 import { hasBinaryExtension, isBinary, scanBuffer } from "./content.js";
 import type { RawFinding } from "./detect.js";
-import { catFileBatch, git, gitLines, gitOk } from "./git.js";
+import { catFileStream, git, gitLines } from "./git.js";
 import type { Located } from "./types.js";
 
 export interface HistoryResult {
@@ -16,6 +18,9 @@ export interface HistoryResult {
   archives: number;
   warnings: string[];
 }
+
+/** What decides a history scan's speed, for tests: blobs read out of git (each once). */
+export const counters = { blobsRead: 0 };
 
 interface BlobHit extends RawFinding {
   blob: string;
@@ -32,39 +37,7 @@ export async function scanHistory(
   repo: string,
   opts: { maxBytes: number; archiveDepth: number; onProgress?: (blobs: number, bytes: number) => void },
 ): Promise<HistoryResult> {
-  const listed = await gitOk(repo, [
-    "rev-list",
-    "--all",
-    "--objects",
-    "--filter=object:type=blob",
-    `--filter=blob:limit=${opts.maxBytes + 1}`,
-  ]);
-  const names: string[] = [];
-  const pathOf = new Map<string, string>();
-  const text = listed.toString("utf8");
-  let start = 0;
   const skipped = { binary: 0, large: 0, symlinks: 0 };
-  while (start < text.length) {
-    let end = text.indexOf("\n", start);
-    if (end < 0) end = text.length;
-    const sp = text.indexOf(" ", start);
-    // Commits print without a path; blobs print "<sha> <path>".
-    if (sp > 0 && sp < end) {
-      const sha = text.slice(start, sp);
-      const path = text.slice(sp + 1, end);
-      if (hasBinaryExtension(path) && (opts.archiveDepth === 0 || archiveKind(path) === null))
-        skipped.binary++;
-      else {
-        names.push(sha);
-        pathOf.set(sha, path);
-      }
-    }
-    start = end + 1;
-  }
-  // Who added which blob: git log runs beside cat-file (both are git's work, on the other core),
-  // and only its answer for the blobs with findings is kept.
-  const introduced = firstCommits(repo);
-  introduced.catch(() => undefined);
   const head = headBlobs(repo);
   head.catch(() => undefined);
   const hits: BlobHit[] = [];
@@ -73,11 +46,16 @@ export async function scanHistory(
   let archives = 0;
   const warnings: string[] = [];
   const limits = archiveLimits(opts.maxBytes, opts.archiveDepth);
-  await catFileBatch(repo, names, ({ sha, data }) => {
+  const firstAdded = new Map<string, Introduced>();
+  counters.blobsRead = 0;
+  // One pass over history: `git log --raw` names each blob the first time a commit adds it, and
+  // that name goes straight to `git cat-file --batch`, which reads it once while the log goes on.
+  const reader = catFileStream(repo, opts.maxBytes, ({ sha, data }) => {
+    counters.blobsRead++;
     blobs++;
     bytes += data.length;
     if (blobs % 2000 === 0) opts.onProgress?.(blobs, bytes);
-    const path = pathOf.get(sha) ?? "";
+    const path = firstAdded.get(sha)?.path ?? "";
     const archive = opts.archiveDepth > 0 ? archiveKind(path) : null;
     if (archive !== null) {
       // Members are named after this path; the first commit's path replaces it below.
@@ -95,9 +73,17 @@ export async function scanHistory(
     }
     for (const f of scanBuffer(data)) hits.push({ ...f, blob: sha, path, member: "" });
   });
+  try {
+    await firstCommits(repo, firstAdded, (sha, path) => {
+      if (hasBinaryExtension(path) && (opts.archiveDepth === 0 || archiveKind(path) === null))
+        skipped.binary++;
+      else reader.add(sha);
+    });
+  } finally {
+    await reader.end();
+  }
   if (hits.length === 0) return { findings: [], blobs, bytes, skipped, archives, warnings };
 
-  const firstAdded = await introduced;
   const inHead = await head;
   // One finding per secret: the earliest commit among the blobs that contain it.
   const bySecret = new Map<string, { hit: BlobHit; order: number }[]>();
@@ -148,9 +134,15 @@ interface Introduced {
   order: number;
 }
 
-/** The first commit (oldest first over all refs) whose diff adds each blob. */
-async function firstCommits(repo: string): Promise<Map<string, Introduced>> {
-  const found = new Map<string, Introduced>();
+/**
+ * The first commit (oldest first over all refs) whose diff adds each blob, into `found`;
+ * `onNew` hears of each blob the first time (gitlinks, which name commits, are left out).
+ */
+async function firstCommits(
+  repo: string,
+  found: Map<string, Introduced>,
+  onNew: (sha: string, path: string) => void,
+): Promise<void> {
   let commit = "";
   let author = "";
   let date = "";
@@ -180,9 +172,11 @@ async function firstCommits(repo: string): Promise<Map<string, Introduced>> {
     const status = fields[fields.length - 1] ?? "";
     const sha = fields[fields.length - 2] ?? "";
     if (status.startsWith("D") || found.has(sha)) return;
-    found.set(sha, { commit, author, date, path: line.slice(tab + 1), order });
+    const path = line.slice(tab + 1);
+    found.set(sha, { commit, author, date, path, order });
+    // The new mode is the last of the modes: one per parent, then the result's.
+    if (fields[(fields.length - 1) / 2 - 1] !== "160000") onNew(sha, path);
   });
-  return found;
 }
 
 async function headBlobs(repo: string): Promise<Set<string>> {

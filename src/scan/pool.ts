@@ -60,21 +60,26 @@ export async function scanPaths(
       workers.map(
         (w) =>
           new Promise<void>((resolve, reject) => {
+            let pending = 0;
             const feed = () => {
               if (next >= paths.length) {
-                resolve();
+                if (pending === 0) resolve();
                 return;
               }
+              pending++;
               const batch = paths.slice(next, next + BATCH);
               next += batch.length;
               w.postMessage({ root, paths: batch, maxBytes: opts.maxBytes, archiveDepth: opts.archiveDepth });
             };
             w.on("message", (r: FileBatchResult) => {
+              pending--;
               merge(total, r);
               opts.onProgress?.(total.files, total.bytes);
               feed();
             });
             w.on("error", reject);
+            // Two batches in flight: the worker starts the next while its answer crosses over.
+            feed();
             feed();
           }),
       ),
