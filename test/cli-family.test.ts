@@ -47,6 +47,8 @@ const VERBS = [
   "doctor",
   "respond",
   "trail",
+  "athena",
+  "athena setup",
   "incidents",
   "incidents list",
   "incidents show",

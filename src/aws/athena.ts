@@ -4,7 +4,9 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { AthenaPort, BucketPort, ListedPrefix, QueryState } from "../response/athena/ports.js";
 import { service } from "./clients.js";
 import { call, callSite } from "./errors.js";
@@ -112,6 +114,31 @@ export function bucketPort(
         token = r.IsTruncated ? r.NextContinuationToken : undefined;
       } while (token);
       return out;
+    },
+    async download(bucket, prefix, dir) {
+      let bytes = 0;
+      let token: string | undefined;
+      do {
+        const r = await call(site, () =>
+          client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
+        );
+        for (const o of r.Contents ?? []) {
+          if (!o.Key || o.Key.endsWith("/")) continue;
+          const key = o.Key;
+          const got = await call(
+            { ...callSite(session, "GetObject", "s3"), permission: "s3:GetObject" },
+            () => client.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+          );
+          const body = Buffer.from((await got.Body?.transformToByteArray()) ?? new Uint8Array());
+          // The key's own path under dir (no "..": S3 keys are not paths, and this one is not trusted).
+          const file = join(dir, ...key.split("/").filter((p) => p !== "" && p !== "." && p !== ".."));
+          await mkdir(dirname(file), { recursive: true });
+          await writeFile(file, body, { mode: 0o600 });
+          bytes += body.length;
+        }
+        token = r.IsTruncated ? r.NextContinuationToken : undefined;
+      } while (token);
+      return bytes;
     },
     async foldersUnder(bucket, prefix) {
       const names: string[] = [];

@@ -29,6 +29,7 @@ const COMMANDS: (() => Promise<CommandModule>)[] = [
   () => import("./commands/doctor.js"),
   () => import("./commands/respond.js"),
   () => import("./commands/trail.js"),
+  () => import("./commands/athena.js"),
   () => import("./commands/incidents.js"),
   () => import("./commands/enforce.js"),
   () => import("./commands/init.js"),

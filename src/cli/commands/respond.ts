@@ -10,6 +10,7 @@ import { parseChoice } from "../errors.js";
 import { defaultFormat, nameList, pathList, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
 import { writeOutput } from "../output.js";
+import { bucketSourceOf, engineOf, withBucketOptions, type BucketFlags } from "../bucket-wiring.js";
 
 // keywarden respond: contain a leaked key first, then investigate, sweep and report.
 
@@ -30,7 +31,7 @@ export interface InvestigateFlags {
   strict?: boolean;
 }
 
-interface RespondFlags extends InvestigateFlags {
+interface RespondFlags extends InvestigateFlags, BucketFlags {
   dryRun?: boolean;
   yes?: boolean;
   remediate?: boolean;
@@ -115,8 +116,11 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
   const since = parseSince(flags.since, new Date());
   const regions = parseRegions(flags.regions?.join(","));
   const dryRun = flags.dryRun === true;
-  if (flags.lookup === false && (flags.logs ?? []).length === 0) {
-    throw new UsageError("--no-lookup leaves nothing to investigate", "Pass --logs PATH with --no-lookup.");
+  if (flags.lookup === false && (flags.logs ?? []).length === 0 && engineOf(flags) === null) {
+    throw new UsageError(
+      "--no-lookup leaves nothing to investigate",
+      "Pass --logs PATH or --athena --bucket NAME with --no-lookup.",
+    );
   }
   // Containment is the point of the verb, but it changes AWS: a person says yes, or --yes does.
   if (!dryRun && flags.yes !== true) {
@@ -142,6 +146,25 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
   // before the AWS session and clients are built.
   const startedAt = new Date();
   const { session, clients, lookup } = await responseWiring(flags, io);
+  let bucket = await bucketSourceOf(flags, session, io, {
+    since,
+    now: startedAt,
+    regions,
+    yes: flags.yes === true,
+    endpointUrl: flags.endpointUrl,
+    maxAttempts: flags.maxAttempts,
+    confirm: wiring.confirmer(io, flags.yes === true),
+    baseline: true,
+  });
+  if (bucket && dryRun) {
+    // A dry run changes nothing and spends nothing: the Athena query is shown, not run.
+    const plan = await bucket.plan(accessKeyId);
+    io.stderr.write(
+      `keywarden: dry run: the trail bucket would be read by ${plan.engine} (${plan.estimate.partitions} partition(s), ${plan.estimate.bytes} bytes)${plan.sql ? ` with:\n${plan.sql};\n` : "\n"}`,
+    );
+    bucket.destroy();
+    bucket = null;
+  }
   const [{ responseIamPort, iamRemediationPort }, { ec2RemediationPort }] = await Promise.all([
     import("../../aws/iam-response.js"),
     import("../../aws/ec2-response.js"),
@@ -182,6 +205,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
         },
         lookup,
         logs: duckDbLogReader(),
+        bucket: bucket ?? undefined,
         remediation: (protectedUser) =>
           combined([iamRemediationPort(session, protectedUser), ec2RemediationPort(session, clients)]),
         now: () => new Date(),
@@ -206,6 +230,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
     );
   } finally {
     progress.stop();
+    bucket?.destroy();
     clients.destroy();
     await (await storeOpening?.catch(() => null))?.close();
   }
@@ -252,6 +277,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     );
   withOutputFile(cmd, "the incident report (mode 0600)", false);
   withInvestigateOptions(cmd);
+  withBucketOptions(cmd);
   cmd.addHelpText(
     "after",
     `
@@ -268,7 +294,11 @@ Examples:
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes
   keywarden respond AKIAIOSFODNN7EXAMPLE --dry-run --since 2d
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes --logs ./cloudtrail-bucket-copy --format json > incident.json
-  keywarden respond AKIAIOSFODNN7EXAMPLE --yes --remediate`,
+  keywarden respond AKIAIOSFODNN7EXAMPLE --yes --remediate
+  keywarden respond AKIAIOSFODNN7EXAMPLE --yes --athena --bucket org-trail --org-id o-a1b2c3d4e5
+
+With --athena, the trail bucket is also queried in Athena (90 days back, or from --since if earlier),
+after containment; --yes also confirms a query estimated above --max-scan-gb (see \`keywarden trail --help\`).`,
   );
   cmd.action(async (accessKeyId: string) => {
     exit(await respondAction(accessKeyId, cmd.opts(), io));

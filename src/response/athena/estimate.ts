@@ -25,6 +25,8 @@ export interface Estimate {
   accounts: string[];
   regions: string[];
   dates: string[];
+  /** Every partition folder the query reads (its S3 prefix). */
+  prefixes: string[];
 }
 
 const DAY_MS = 86_400_000;
@@ -113,5 +115,6 @@ export async function estimateScan(bucket: BucketPort, input: EstimateInput): Pr
     accounts,
     regions: [...new Set(pairs.map((p) => p.region))].sort(),
     dates,
+    prefixes,
   };
 }

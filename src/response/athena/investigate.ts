@@ -53,8 +53,7 @@ export const formatBytes = (b: number): string =>
       : b >= 1024 ** 2
         ? `${(b / 1024 ** 2).toFixed(1)} MB`
         : `${b} bytes`;
-export const formatUsd = (usd: number): string =>
-  `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
+export const formatUsd = (usd: number): string => (usd > 0 && usd < 0.01 ? "<$0.01" : `$${usd.toFixed(2)}`);
 
 export async function athenaInvestigate(
   deps: {

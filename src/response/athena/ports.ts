@@ -43,6 +43,8 @@ export interface ListedPrefix {
 }
 
 export interface BucketPort {
+  /** Copies every object under `prefix` into `dir` (same relative keys); returns the bytes copied. */
+  download?(bucket: string, prefix: string, dir: string): Promise<number>;
   /** Sizes of the objects under `prefix` in `bucket`. */
   sizeUnder(bucket: string, prefix: string): Promise<ListedPrefix>;
   /** The "folder" names right under `prefix` (ListObjectsV2 with a "/" delimiter). */
