@@ -48,6 +48,8 @@ const VERBS = [
   "respond",
   "trail",
   "plan-migration",
+  "athena",
+  "athena setup",
   "incidents",
   "incidents list",
   "incidents show",

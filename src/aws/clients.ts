@@ -69,6 +69,11 @@ export interface ClientOptions {
   requestTimeoutMs?: number | undefined;
   /** An explicit endpoint for this client, ranked like --endpoint-url (above every configured one). */
   endpointUrl?: string | undefined;
+  /**
+   * S3 only: address buckets in the path (`endpoint/bucket/key`) when an endpoint is configured. An
+   * emulator or a private endpoint on an IP address has no `bucket.host` names to resolve.
+   */
+  pathStyleWithEndpoint?: boolean | undefined;
 }
 
 export interface ClientFactoryInput {
@@ -104,6 +109,7 @@ interface CommonConfig {
   ignoreConfiguredEndpointUrls: true;
   endpoint?: string;
   profile?: string;
+  forcePathStyle?: boolean;
 }
 
 const DEFAULT_MAX_SOCKETS = 16;
@@ -140,6 +146,7 @@ export function clientFactory(input: ClientFactoryInput): ClientFactory {
         ignoreConfiguredEndpointUrls: true,
         ...(endpoint ? { endpoint: endpoint.url } : {}),
         ...(input.profile ? { profile: input.profile } : {}),
+        ...(endpoint && opts.pathStyleWithEndpoint ? { forcePathStyle: true } : {}),
       };
       const client = new spec.client(config);
       if (!verified.has(spec.serviceId)) {

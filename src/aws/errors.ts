@@ -162,6 +162,8 @@ const SERVICE_IDS: Record<string, string> = {
   organizations: "Organizations",
   cloudtrail: "CloudTrail",
   ec2: "EC2",
+  athena: "Athena",
+  s3: "S3",
 };
 
 /**

@@ -31,6 +31,7 @@ const COMMANDS: readonly (readonly [string, () => Promise<CommandModule>])[] = [
   ["doctor", () => import("./commands/doctor.js")],
   ["respond", () => import("./commands/respond.js")],
   ["trail", () => import("./commands/trail.js")],
+  ["athena", () => import("./commands/athena.js")],
   ["plan-migration", () => import("./commands/plan-migration.js")],
   ["incidents", () => import("./commands/incidents.js")],
   ["enforce", () => import("./commands/enforce.js")],

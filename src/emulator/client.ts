@@ -231,6 +231,39 @@ export class EmulatorClient {
   }
 
   /**
+   * Queues the rows the next Athena queries return (moto runs no SQL): one entry per query, each
+   * a header row then the data rows, every value text or null. Athena's own endpoint.
+   */
+  async queueAthenaResults(results: { columns: string[]; rows: (string | null)[][] }[]): Promise<void> {
+    const cell = (v: string | null) => (v === null ? {} : { VarCharValue: v });
+    await this.post("/moto-api/static/athena/query-results", {
+      account_id: "123456789012",
+      region: "us-east-1",
+      results: results.map((r) => ({
+        rows: [r.columns, ...r.rows].map((row) => ({ Data: row.map(cell) })),
+        column_info: r.columns.map((Name) => ({ Name, Label: Name, Type: "varchar", Nullable: "UNKNOWN" })),
+      })),
+    });
+  }
+
+  /**
+   * How the next Athena queries end (the launcher's /_test/athena/outcomes): state, reason, bytes
+   * scanned, and how many GetQueryExecution polls say QUEUED/RUNNING first. Returns the polls
+   * each query with an outcome has had so far.
+   */
+  async athenaOutcomes(
+    outcomes: {
+      state?: "SUCCEEDED" | "FAILED" | "CANCELLED";
+      reason?: string;
+      scanned_bytes?: number;
+      pending_polls?: number;
+    }[],
+  ): Promise<Record<string, number>> {
+    const r = (await this.post("/_test/athena/outcomes", { outcomes })) as { polls: Record<string, number> };
+    return r.polls;
+  }
+
+  /**
    * Turns moto's signature and permission checks on (from the next request) or off. When on,
    * requests must be signed with keys that exist in the emulator (the default "testing" keys are
    * refused) and inactive keys fail with InvalidClientTokenId.

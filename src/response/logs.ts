@@ -5,6 +5,7 @@ import { constants as zlibConstants, gunzip, gunzipSync } from "node:zlib";
 import { EnvironmentError, UsageError } from "../domain/errors.js";
 import { accessKeyIdOf, asCloudTrailRecord, fromRecord } from "./normalize.js";
 import type { LogReader, LogReadResult } from "./ports.js";
+import { RECORD_TYPE } from "./query/duckdb.js";
 import { readShaped } from "./shapes.js";
 import type { TrailEvent, UndatedRecord, UnreadableFile } from "./types.js";
 
@@ -58,16 +59,7 @@ export async function listLogFiles(paths: string[]): Promise<{ files: string[]; 
   return { files, bytes };
 }
 
-// The record fields DuckDB reads (the reference path and very large files). Everything else is
-// skipped by its reader; request/response elements and resources stay JSON text (their shape
-// differs by API), as do the fields forwarders move the source IP and agent to.
-const RECORD_TYPE =
-  'STRUCT(eventVersion VARCHAR, eventID VARCHAR, eventTime VARCHAR, "@timestamp" VARCHAR, eventName VARCHAR, ' +
-  "eventSource VARCHAR, awsRegion VARCHAR, sourceIPAddress VARCHAR, userAgent VARCHAR, errorCode VARCHAR, vpcEndpointId VARCHAR, " +
-  "readOnly JSON, userIdentity STRUCT(type VARCHAR, arn VARCHAR, accountId VARCHAR, accessKeyId VARCHAR, " +
-  "userName VARCHAR, sessionContext STRUCT(sessionIssuer STRUCT(type VARCHAR, arn VARCHAR, userName VARCHAR))), " +
-  "requestParameters JSON, responseElements JSON, resources JSON, network JSON, http JSON, evt JSON)";
-
+// The record fields DuckDB reads: the query model's (query/duckdb.ts).
 const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 export interface DuckDbReaderOptions {

@@ -79,6 +79,14 @@ export interface LogReader {
   read(paths: string[], accessKeyId: string, since?: Date | null): Promise<LogReadResult>;
 }
 
+/**
+ * The trail bucket read through Amazon Athena (or, for a small window, copied and read here):
+ * the key's events, as the log files give them. `step` takes lines for the investigation's log.
+ */
+export interface BucketSource {
+  read(accessKeyId: string, step: (line: string) => void): Promise<TrailEvent[]>;
+}
+
 export interface RemediationPort {
   /** Removes one created resource; returns what it did, throws if it could not. */
   remove(resource: CreatedResource): Promise<string>;

@@ -9,6 +9,7 @@ import { redactValue } from "./redact.js";
 import {
   AWS_QUARANTINE_POLICIES,
   type AttachedQuarantine,
+  type BucketSource,
   type LogReader,
   type LookupPort,
   type RemediationPort,
@@ -48,6 +49,8 @@ export interface RespondDeps {
   iam: ResponseIamPort;
   lookup: LookupPort;
   logs?: LogReader | undefined;
+  /** --athena / --engine: the trail bucket, through Athena or copied here; merged by event id. */
+  bucket?: BucketSource | undefined;
   /** What --remediate removes with; a function is given the user under investigation, whom it must spare. */
   remediation?:
     RemediationPort | ((protectedUser: string) => RemediationPort | Promise<RemediationPort>) | undefined;
@@ -100,7 +103,7 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise
 
 /** LookupEvents in every region plus the log files: the key's events, oldest first. */
 export async function collectEvents(
-  deps: Pick<RespondDeps, "lookup" | "logs" | "progress" | "regionConcurrency">,
+  deps: Pick<RespondDeps, "lookup" | "logs" | "bucket" | "progress" | "regionConcurrency">,
   opts: {
     accessKeyId: string;
     logPaths: string[];
@@ -179,8 +182,11 @@ export async function collectEvents(
       );
     }
   }
+  // The trail bucket (Athena, or its files copied here): the same records as the log files, so an
+  // event LookupEvents also returned is kept once (by event id).
+  const bucketEvents = deps.bucket ? await deps.bucket.read(opts.accessKeyId, step) : [];
   return {
-    events: mergeEvents(lookupEvents, logEvents),
+    events: mergeEvents(lookupEvents, logEvents, bucketEvents),
     lookupRegions,
     logFiles,
     lookupFailures,

@@ -21,6 +21,7 @@ Test-only endpoints (JSON in, JSON out; errors are HTTP 400 with {"error": "..."
   POST /_test/cloudtrail/events      replace the events that CloudTrail LookupEvents answers from
   POST /_test/iam/mfa                MFA-protected API access on/off, and the GetSessionToken calls seen
   POST /_test/iam/managed-policies   add AWSCompromisedKeyQuarantineV4 / remove AWS managed policies
+  POST /_test/athena/outcomes        how the next Athena queries end (state, reason, bytes scanned, polls)
 The exact JSON shapes are documented on each handler below.
 """
 
@@ -1041,6 +1042,7 @@ def moto_reset():
     with CT_LOCK:
         CT_EVENTS.clear()
     mfa_reset()
+    athena_reset()
     moto_api_backend.reset()  # drops every backend, and with them LauncherState and root data
     return {"status": "ok"}
 
@@ -1064,6 +1066,7 @@ ROUTES = {
     "/_test/cloudtrail/events": seed_cloudtrail_events,
     "/_test/iam/mfa": control_mfa,
     "/_test/iam/managed-policies": control_managed_policies,
+    "/_test/athena/outcomes": lambda body: athena_outcomes(body),  # defined with the Athena patches below
 }
 
 
@@ -1193,6 +1196,90 @@ def patch_securityhub():
     securityhub_urls.url_paths["{0}/findings/batchupdate$"] = SecurityHubResponse.dispatch
 
 
+# ---------------------------------------------------------------------------------------------
+# Athena. Stock moto runs no SQL: every query SUCCEEDS at once with 0 bytes scanned, and
+# GetQueryResults returns the rows queued at /moto-api/static/athena/query-results all in one
+# page. keywarden's query flow also has to meet what AWS does that moto cannot show:
+#
+# POST /_test/athena/outcomes  {"outcomes": [{"state": "SUCCEEDED" | "FAILED" | "CANCELLED",
+#     "reason": "...", "scanned_bytes": N, "pending_polls": N}, ...]}
+#   A queue: each StartQueryExecution takes the next outcome (none left: stock behaviour). Its
+#   GetQueryExecution answers QUEUED, then RUNNING, for `pending_polls` calls, then `state` with
+#   `reason` as Status.StateChangeReason and `scanned_bytes` as Statistics.DataScannedInBytes.
+#   {"outcomes": []} empties the queue; the reply lists the polls each query got so far.
+# GetQueryResults pages as AWS does: MaxResults (default and at most 1000) rows a page, NextToken.
+
+ATHENA_LOCK = threading.Lock()
+ATHENA_QUEUE = []
+ATHENA_OUTCOMES = {}  # QueryExecutionId -> outcome dict (+ "polls")
+
+
+def athena_outcomes(body):
+    outcomes = body.get("outcomes")
+    if not isinstance(outcomes, list):
+        raise BadRequest('expected {"outcomes": [...]}')
+    for i, o in enumerate(outcomes):
+        if not isinstance(o, dict) or o.get("state", "SUCCEEDED") not in ("SUCCEEDED", "FAILED", "CANCELLED"):
+            raise BadRequest(f"outcomes[{i}].state must be SUCCEEDED, FAILED or CANCELLED")
+    with ATHENA_LOCK:
+        ATHENA_QUEUE[:] = [dict(o, polls=0) for o in outcomes]
+        seen = {k: v["polls"] for k, v in ATHENA_OUTCOMES.items()}
+    return {"ok": True, "queued": len(outcomes), "polls": seen}
+
+
+def athena_reset():
+    with ATHENA_LOCK:
+        ATHENA_QUEUE.clear()
+        ATHENA_OUTCOMES.clear()
+
+
+def patch_athena():
+    from moto.athena.responses import AthenaResponse
+
+    start = AthenaResponse.start_query_execution
+    get = AthenaResponse.get_query_execution
+    results = AthenaResponse.get_query_results
+
+    def start_query_execution(self):
+        out = start(self)
+        if isinstance(out, str):
+            with ATHENA_LOCK:
+                if ATHENA_QUEUE:
+                    ATHENA_OUTCOMES[json.loads(out)["QueryExecutionId"]] = ATHENA_QUEUE.pop(0)
+        return out
+
+    def get_query_execution(self):
+        out = json.loads(get(self))
+        execution = out["QueryExecution"]
+        with ATHENA_LOCK:
+            o = ATHENA_OUTCOMES.get(execution["QueryExecutionId"])
+            if o is not None:
+                o["polls"] += 1
+                pending = int(o.get("pending_polls", 0))
+                if o["polls"] <= pending:
+                    execution["Status"]["State"] = "QUEUED" if o["polls"] == 1 else "RUNNING"
+                else:
+                    execution["Status"]["State"] = o.get("state", "SUCCEEDED")
+                    if o.get("reason"):
+                        execution["Status"]["StateChangeReason"] = o["reason"]
+                    execution["Statistics"]["DataScannedInBytes"] = int(o.get("scanned_bytes", 0))
+        return json.dumps(out)
+
+    def get_query_results(self):
+        out = json.loads(results(self))
+        rows = out["ResultSet"]["Rows"]
+        size = min(int(self._get_param("MaxResults") or 1000), 1000)
+        offset = int(self._get_param("NextToken") or 0)
+        out["ResultSet"]["Rows"] = rows[offset : offset + size]
+        if offset + size < len(rows):
+            out["NextToken"] = str(offset + size)
+        return json.dumps(out)
+
+    AthenaResponse.start_query_execution = start_query_execution
+    AthenaResponse.get_query_execution = get_query_execution
+    AthenaResponse.get_query_results = get_query_results
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="keywarden's moto-based AWS emulator")
     parser.add_argument("port", nargs="?", type=int, default=0)
@@ -1217,6 +1304,7 @@ def main(argv):
     patch_mfa()
     patch_simulation()
     patch_securityhub()
+    patch_athena()
 
     server = make_server("127.0.0.1", args.port, App(), threaded=True)
     if args.exit_with_parent:

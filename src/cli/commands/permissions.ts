@@ -4,6 +4,7 @@ import { DOCTOR_PERMISSIONS } from "../../credentials/doctor/ports.js";
 import { MFA_PERMISSIONS } from "../../credentials/mfa/ports.js";
 import { INVENTORY_PERMISSIONS } from "../../inventory/ports.js";
 import { REMEDIATE_PERMISSIONS, RESPOND_PERMISSIONS, TRAIL_PERMISSIONS } from "../../response/ports.js";
+import { ATHENA_QUERY_PERMISSIONS, ATHENA_SETUP_PERMISSIONS } from "../../response/athena/ports.js";
 import { ROTATION_PERMISSIONS, TARGET_PERMISSIONS } from "../../rotation/ports.js";
 import { ENFORCE_PERMISSIONS } from "../../policy/ports.js";
 import { PLAN_MIGRATION_PERMISSIONS } from "../../migration/ports.js";
@@ -28,6 +29,8 @@ export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   respond: [...RESPOND_PERMISSIONS, ...REMEDIATE_PERMISSIONS],
   trail: TRAIL_PERMISSIONS,
   "plan-migration": PLAN_MIGRATION_PERMISSIONS,
+  // `athena setup`, and what `trail --athena` / `respond --athena` add to their own verbs.
+  athena: [...new Set([...ATHENA_SETUP_PERMISSIONS, ...ATHENA_QUERY_PERMISSIONS])],
   enforce: ENFORCE_PERMISSIONS,
   scan: [...INVENTORY_PERMISSIONS, ...SCAN_VERIFY_PERMISSIONS],
   // The dashboard audits, and with --allow-actions rotates and responds (no --remediate), as those verbs do.

@@ -10,6 +10,7 @@ import { parseChoice } from "../errors.js";
 import { defaultFormat, nameList, pathList, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
 import { writeOutput } from "../output.js";
+import { checkBucketFlags, withBucketOptions, type BucketFlags } from "../bucket-wiring.js";
 
 // keywarden respond: contain a leaked key first, then investigate, sweep and report.
 
@@ -30,7 +31,7 @@ export interface InvestigateFlags {
   strict?: boolean;
 }
 
-interface RespondFlags extends InvestigateFlags {
+interface RespondFlags extends InvestigateFlags, BucketFlags {
   dryRun?: boolean;
   yes?: boolean;
   remediate?: boolean;
@@ -115,8 +116,13 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
   const since = parseSince(flags.since, new Date());
   const regions = parseRegions(flags.regions?.join(","));
   const dryRun = flags.dryRun === true;
-  if (flags.lookup === false && (flags.logs ?? []).length === 0) {
-    throw new UsageError("--no-lookup leaves nothing to investigate", "Pass --logs PATH with --no-lookup.");
+  // The bucket flags are checked before containment; the bucket is read after it.
+  const bucketWanted = checkBucketFlags(flags) !== null;
+  if (flags.lookup === false && (flags.logs ?? []).length === 0 && !bucketWanted) {
+    throw new UsageError(
+      "--no-lookup leaves nothing to investigate",
+      "Pass --logs PATH or --athena --bucket NAME with --no-lookup.",
+    );
   }
   // Containment is the point of the verb, but it changes AWS: a person says yes, or --yes does.
   if (!dryRun && flags.yes !== true) {
@@ -169,6 +175,31 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
       });
       return { clients, lookup };
     })());
+  // The trail bucket (--athena / --engine): its SDK clients and DuckDB load after containment too.
+  let bucketSource: ReturnType<typeof import("../bucket-wiring.js").bucketSourceOf> | undefined;
+  const bucketOf = () =>
+    (bucketSource ??= import("../bucket-wiring.js").then(({ bucketSourceOf }) =>
+      bucketSourceOf(flags, session, io, {
+        since,
+        now: startedAt,
+        regions,
+        yes: flags.yes === true,
+        endpointUrl: flags.endpointUrl,
+        maxAttempts: flags.maxAttempts,
+        confirm: wiring.confirmer(io, flags.yes === true),
+        baseline: true,
+      }),
+    ));
+  if (bucketWanted && dryRun) {
+    // A dry run changes nothing and spends nothing: the Athena query is shown, not run.
+    const source = await bucketOf();
+    if (source) {
+      const plan = await source.plan(accessKeyId);
+      io.stderr.write(
+        `keywarden: dry run: the trail bucket would be read by ${plan.engine} (${plan.estimate.partitions} partition(s), ${plan.estimate.bytes} bytes)${plan.sql ? ` with:\n${plan.sql};\n` : "\n"}`,
+      );
+    }
+  }
   const opened: { store?: ReturnType<typeof openStoreLater> } = {};
   const store = () => (opened.store ??= openStoreLater(io));
   let progress: { update(text: string): void; stop(): void } | undefined;
@@ -210,6 +241,15 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
           read: async (paths, key, from) =>
             (await import("../../response/logs.js")).duckDbLogReader().read(paths, key, from),
         },
+        bucket:
+          bucketWanted && !dryRun
+            ? {
+                read: async (key, record) => {
+                  const source = await bucketOf();
+                  return source ? source.read(key, record) : [];
+                },
+              }
+            : undefined,
         remediation: async (protectedUser) => {
           const [{ iamRemediationPort }, { ec2RemediationPort }, { clients }] = await Promise.all([
             import("../../aws/iam-response.js"),
@@ -247,6 +287,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
   } finally {
     progress?.stop();
     if (regional) (await regional.catch(() => null))?.clients.destroy();
+    if (bucketSource) (await bucketSource.catch(() => null))?.destroy();
     await (await opened.store?.catch(() => null))?.close();
   }
   const { renderIncidentReport } = await import("../../response/render.js");
@@ -299,6 +340,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     );
   withOutputFile(cmd, "the incident report (mode 0600)", false);
   withInvestigateOptions(cmd);
+  withBucketOptions(cmd);
   cmd.addHelpText(
     "after",
     `
@@ -315,7 +357,11 @@ Examples:
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes
   keywarden respond AKIAIOSFODNN7EXAMPLE --dry-run --since 2d
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes --logs ./cloudtrail-bucket-copy --format json > incident.json
-  keywarden respond AKIAIOSFODNN7EXAMPLE --yes --remediate`,
+  keywarden respond AKIAIOSFODNN7EXAMPLE --yes --remediate
+  keywarden respond AKIAIOSFODNN7EXAMPLE --yes --athena --bucket org-trail --org-id o-a1b2c3d4e5
+
+With --athena, the trail bucket is also queried in Athena (90 days back, or from --since if earlier),
+after containment; --yes also confirms a query estimated above --max-scan-gb (see \`keywarden trail --help\`).`,
   );
   cmd.action(async (accessKeyId: string) => {
     exit(await respondAction(accessKeyId, cmd.opts(), io));

@@ -8,14 +8,17 @@ import type { CliIO } from "../io.js";
 import { parseRegions, parseSince } from "../../response/inputs.js";
 import { responseWiring, withInvestigateOptions, type InvestigateFlags } from "./respond.js";
 import { plainTable as table } from "../../report/plain-table.js";
+import { bucketSourceOf, engineOf, withBucketOptions, type BucketFlags } from "../bucket-wiring.js";
 
 // keywarden trail: "who still uses this key?" from CloudTrail, changing nothing.
 
 const FORMATS = ["table", "json", "markdown"] as const;
 
-interface TrailFlags extends InvestigateFlags {
+interface TrailFlags extends InvestigateFlags, BucketFlags {
   format?: (typeof FORMATS)[number];
   output?: string;
+  dryRun?: boolean;
+  yes?: boolean;
 }
 
 const KEY = /^(AKIA|ASIA)[A-Z2-7]{16}$/;
@@ -66,8 +69,18 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
   const since = parseSince(flags.since, new Date());
   const regions = parseRegions(flags.regions?.join(","));
   const logPaths = flags.logs ?? [];
-  if (flags.lookup === false && logPaths.length === 0) {
-    throw new UsageError("--no-lookup leaves nothing to read", "Pass --logs PATH with --no-lookup.");
+  const engine = engineOf(flags);
+  if (flags.lookup === false && logPaths.length === 0 && engine === null) {
+    throw new UsageError(
+      "--no-lookup leaves nothing to read",
+      "Pass --logs PATH or --athena --bucket NAME with --no-lookup.",
+    );
+  }
+  if (flags.dryRun === true && engine === null) {
+    throw new UsageError(
+      "--dry-run shows the Athena query, and there is none",
+      "Pass --athena --bucket NAME with --dry-run.",
+    );
   }
   const [
     { collectEvents, logWarnings },
@@ -82,7 +95,39 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
     import("../progress.js"),
     import("../../response/redact.js"),
   ]);
-  const wiring = flags.lookup === false ? null : await responseWiring(flags, io);
+  const needsSession = flags.lookup !== false || engine !== null;
+  const wiring = needsSession ? await responseWiring(flags, io) : null;
+  const now = new Date();
+  const bucket =
+    wiring && engine !== null
+      ? await bucketSourceOf(flags, wiring.session, io, {
+          since,
+          now,
+          regions,
+          yes: flags.yes === true,
+          endpointUrl: flags.endpointUrl,
+          maxAttempts: flags.maxAttempts,
+          confirm: (await import("../rotation-wiring.js")).confirmer(io, flags.yes === true),
+          baseline: false,
+        })
+      : null;
+  if (bucket && flags.dryRun === true) {
+    try {
+      const plan = await bucket.plan(accessKeyId);
+      const { formatBytes, formatUsd } = await import("../../response/athena/investigate.js");
+      const { athenaCostUsd } = await import("../../response/athena/ports.js");
+      const e = plan.estimate;
+      io.stdout.write(
+        `${plan.sql ? `${plan.sql};\n\n` : ""}-- engine: ${plan.engine}; ${e.sampled ? "about " : ""}${formatBytes(e.bytes)} in ${e.objects} object(s), ` +
+          `${e.partitions} partition(s) (${e.accounts.length} account(s), ${e.regions.length} region(s), ${e.dates.length} day(s)); ` +
+          `${plan.engine === "athena" ? `about ${formatUsd(athenaCostUsd(e.bytes))} at $5/TB; ` : ""}${e.requests} ListObjectsV2 call(s). Nothing was run.\n`,
+      );
+      return 0;
+    } finally {
+      bucket.destroy();
+      wiring?.clients.destroy();
+    }
+  }
   const format = flags.format ?? defaultFormat(io, FORMATS, "table", flags.output);
   const progress = startProgress(io, format !== "json", `reading events of ${maskKeyId(accessKeyId)}`);
   try {
@@ -90,6 +135,7 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
       {
         lookup: wiring?.lookup ?? { regions: () => Promise.resolve([]), lookup: () => Promise.resolve([]) },
         logs: duckDbLogReader(),
+        bucket: bucket ?? undefined,
         progress: (line) => {
           progress.update(line);
         },
@@ -122,6 +168,7 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
     if (found.lookupFailures.length > 0 || (flags.strict === true && skipped.length > 0)) return 1;
   } finally {
     progress.stop();
+    bucket?.destroy();
     wiring?.clients.destroy();
   }
   return 0;
@@ -142,6 +189,10 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     );
   withOutputFile(cmd, "the summary");
   withInvestigateOptions(cmd);
+  withBucketOptions(cmd);
+  cmd
+    .option("--dry-run", "with --athena or --engine: print the SQL and the scan estimate, run nothing")
+    .option("-y, --yes", "run an Athena query estimated above --max-scan-gb without asking");
   cmd.addHelpText(
     "after",
     `
@@ -152,9 +203,19 @@ delivered by Firehose, Security Lake (OCSF) exports, and records forwarded by Lo
 Elastic. A file that cannot be read is named in a warning and skipped, and the others are read
 (--strict: exit 1). Changes nothing.
 
+With --athena (and --bucket, --prefix, --org-id as the trail writes, after \`keywarden athena setup\`)
+the trail bucket is queried in Amazon Athena for the key, from --since (default: 90 days ago), in
+the key's account only (sts:GetAccessKeyInfo) and in --regions if given. Before it runs, the bytes in
+those partitions are added up from the bucket listing; above --max-scan-gb (default 100 GB, about
+US$0.49 at $5/TB) it asks, or refuses without --yes. After, it says what Athena scanned and cost.
+The events are merged with LookupEvents' by event id. --engine local copies the window's log files
+and reads them here instead; --engine auto picks local up to 2 GB.
+
 Examples:
   keywarden trail AKIAIOSFODNN7EXAMPLE --since 7d
-  keywarden trail AKIAIOSFODNN7EXAMPLE --no-lookup --logs ./AWSLogs --format json`,
+  keywarden trail AKIAIOSFODNN7EXAMPLE --no-lookup --logs ./AWSLogs --format json
+  keywarden trail AKIAIOSFODNN7EXAMPLE --athena --bucket org-trail --org-id o-a1b2c3d4e5 --since 30d --dry-run
+  keywarden trail AKIAIOSFODNN7EXAMPLE --engine auto --bucket org-trail --org-id o-a1b2c3d4e5 --output-location s3://athena-results/kw/`,
   );
   cmd.action(async (accessKeyId: string) => {
     exit(await trailAction(accessKeyId, cmd.opts(), io));
