@@ -130,7 +130,13 @@ export function checkBucketFlags(flags: BucketFlags): { engine: Engine; spec: Ta
   return { engine, spec };
 }
 
-type TableSpecFlags = { bucket: string; prefix: string; orgId: string | null; database: string; table: string };
+type TableSpecFlags = {
+  bucket: string;
+  prefix: string;
+  orgId: string | null;
+  database: string;
+  table: string;
+};
 
 /** The bucket source the flags ask for, or null when they ask for none. */
 export async function bucketSourceOf(

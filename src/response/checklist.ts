@@ -19,6 +19,7 @@ export function buildChecklist(input: {
   lookupFailures?: LookupFailure[];
   unreadableFiles?: UnreadableFile[];
   undatedRecords?: UndatedRecord[];
+  bucketFailure?: string | null;
 }): ChecklistItem[] {
   const failed = input.lookupFailures ?? [];
   const unreadable = input.unreadableFiles ?? [];
@@ -27,6 +28,11 @@ export function buildChecklist(input: {
   if (failed.length > 0) {
     missing.push(
       `LookupEvents failed in ${failed.map((f) => f.region).join(", ")}: those regions' events are missing; re-run keywarden trail ${input.accessKeyId} --regions ${failed.map((f) => f.region).join(",")} or read the trail's log files with --logs.`,
+    );
+  }
+  if (input.bucketFailure) {
+    missing.push(
+      `The trail bucket could not be read (${input.bucketFailure}): its events are missing; re-run keywarden trail ${input.accessKeyId} with the same --athena/--engine flags, or read a copy of the bucket with --logs.`,
     );
   }
   if (unreadable.length > 0) {

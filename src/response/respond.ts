@@ -111,6 +111,11 @@ export async function collectEvents(
     lookup?: boolean | undefined;
     /** Only events at or after this time (trail's --since); respond reads everything. */
     windowStart?: Date | null | undefined;
+    /**
+     * respond: a failed bucket read (a FAILED query, a refused estimate) is recorded and the rest
+     * kept, as a failed region is; trail stops with the failure's own exit code.
+     */
+    keepBucketFailure?: boolean | undefined;
   },
   step: (what: string) => void,
 ): Promise<{
@@ -122,6 +127,7 @@ export async function collectEvents(
   unreadableFiles: UnreadableFile[];
   /** Records of the key left out because their time could not be read. */
   undatedRecords: UndatedRecord[];
+  bucketFailure: string | null;
 }> {
   let lookupEvents: TrailEvent[] = [];
   let lookupRegions: string[] = [];
@@ -184,7 +190,17 @@ export async function collectEvents(
   }
   // The trail bucket (Athena, or its files copied here): the same records as the log files, so an
   // event LookupEvents also returned is kept once (by event id).
-  const bucketEvents = deps.bucket ? await deps.bucket.read(opts.accessKeyId, step) : [];
+  let bucketEvents: TrailEvent[] = [];
+  let bucketFailure: string | null = null;
+  if (deps.bucket) {
+    try {
+      bucketEvents = await deps.bucket.read(opts.accessKeyId, step);
+    } catch (err) {
+      if (!opts.keepBucketFailure) throw err;
+      bucketFailure = err instanceof Error ? err.message : String(err);
+      step(`The trail bucket could not be read: ${bucketFailure}`);
+    }
+  }
   return {
     events: mergeEvents(lookupEvents, logEvents, bucketEvents),
     lookupRegions,
@@ -192,6 +208,7 @@ export async function collectEvents(
     lookupFailures,
     unreadableFiles,
     undatedRecords,
+    bucketFailure,
   };
 }
 
@@ -402,7 +419,7 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
   if (!opts.dryRun) await deps.save(safe(report));
 
   // 2. Investigate.
-  const found = await collectEvents(deps, opts, step);
+  const found = await collectEvents(deps, { ...opts, keepBucketFailure: true }, step);
   const events = found.events;
   report.events = boundEvents(events, MAX_KEPT_EVENTS);
   report.eventCount = events.length;
@@ -420,7 +437,10 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     lookupFailures: found.lookupFailures,
     unreadableFiles: found.unreadableFiles,
     undatedRecords: found.undatedRecords,
+    ...(found.bucketFailure !== null ? { bucketFailure: found.bucketFailure } : {}),
   };
+  if (found.bucketFailure !== null)
+    deps.log(`warning: the trail bucket could not be read: ${found.bucketFailure}`);
   for (const f of found.lookupFailures) deps.log(`warning: LookupEvents failed in ${f.region}: ${f.error}`);
   for (const line of logWarnings(found)) deps.log(`warning: ${line}`);
   step(`Classified ${events.length} event(s): ${report.suspicious.length} suspicious`);
@@ -441,6 +461,7 @@ export async function respond(opts: RespondOptions, deps: RespondDeps): Promise<
     lookupFailures: found.lookupFailures,
     unreadableFiles: found.unreadableFiles,
     undatedRecords: found.undatedRecords,
+    bucketFailure: found.bucketFailure,
   });
   report.finishedAt = deps.now().toISOString();
   step("Report written");

@@ -164,6 +164,8 @@ export interface IncidentReport {
     lookupFailures: LookupFailure[];
     unreadableFiles?: UnreadableFile[];
     undatedRecords?: UndatedRecord[];
+    /** Why the trail bucket (--athena / --engine) could not be read; absent when it was not asked. */
+    bucketFailure?: string;
   };
   steps: InvestigationStep[];
 }

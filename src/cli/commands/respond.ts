@@ -297,7 +297,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
   );
   await writeOutput(io, text, flags.output, 0o600);
   const c = report.containment;
-  const failed = report.sources.lookupFailures.length;
+  const failed = report.sources.lookupFailures.length + (report.sources.bucketFailure ? 1 : 0);
   io.stderr.write(
     dryRun
       ? `keywarden: dry run: nothing changed; ${report.events.length} event(s), ${report.suspicious.length} suspicious, ${report.created.length} created resource(s).\n`
