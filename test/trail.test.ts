@@ -82,6 +82,25 @@ describe("the prefilter", () => {
     expect(fast.events).toEqual(full.events);
   });
 
+  it("in lean mode (trail's) keeps every event and what groups it, without the parameters", async () => {
+    const root = await logFolder();
+    const full = await duckDbLogReader().read([root], KEY, null);
+    const lean = await duckDbLogReader({ lean: true }).read([root], KEY, null);
+    const grouping = (e: (typeof full.events)[number]) => [
+      e.eventId,
+      e.eventTime,
+      e.eventName,
+      e.region,
+      e.sourceIPAddress,
+      e.userAgent,
+      e.accessKeyId,
+    ];
+    expect(lean.events.map(grouping)).toEqual(full.events.map(grouping));
+    expect(full.events.some((e) => e.requestParameters !== null)).toBe(true);
+    expect(lean.events.every((e) => e.requestParameters === null && e.responseElements === null)).toBe(true);
+    expect(lean.events.every((e) => e.resources.length === 0)).toBe(true);
+  });
+
   it("reads a file it cannot cut into records in full, with the same result", async () => {
     const dir = await mkdtemp(join(tmpdir(), "kw-odd-"));
     // Pretty-printed, keys in another order: no `{"eventVersion"` record starts to cut at.

@@ -69,6 +69,11 @@ export interface DuckDbReaderOptions {
   prefilter?: boolean;
   /** Files inflated and searched at once. */
   concurrency?: number;
+  /**
+   * Events with only what a trail summary groups by (no resources, parameters or response): for
+   * `trail`, whose output is the groups; `respond` needs the whole event.
+   */
+  lean?: boolean;
 }
 
 const inflate = promisify(gunzip);
@@ -150,13 +155,46 @@ async function isDuckDbRecordsFile(file: string): Promise<boolean> {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0] ?? "";
 
-interface Found {
-  file: string;
-  record: Rec;
+const rawTime = (r: Rec): string | null => {
+  const t = r.eventTime;
+  return t === undefined || t === null ? null : typeof t === "string" ? t : JSON.stringify(t);
+};
+
+/**
+ * Where the key's records go as they are found: each is made an event at once, so a busy key's
+ * raw records (kilobytes each as parsed objects) are never all held together.
+ */
+class Kept {
+  readonly events: TrailEvent[] = [];
+  readonly undated: UndatedRecord[] = [];
+  private readonly cut: string;
+
+  constructor(
+    private readonly accessKeyId: string,
+    since: Date | null | undefined,
+    private readonly lean: boolean,
+  ) {
+    this.cut = since ? since.toISOString() : "";
+  }
+
+  /** Keeps the records made with the key; returns how many were. */
+  add(file: string, records: Rec[]): number {
+    let n = 0;
+    for (const record of records) {
+      if (accessKeyIdOf(record) !== this.accessKeyId) continue;
+      n++;
+      const e = fromRecord(record, "logs", { lean: this.lean });
+      if (e.eventTime === "") {
+        this.undated.push({ file, eventId: e.eventId, eventName: e.eventName, time: rawTime(record) });
+      } else if (e.eventTime >= this.cut) {
+        this.events.push(e);
+      }
+    }
+    return n;
+  }
 }
 
 interface Scan {
-  found: Found[];
   /** `{"Records":[...]}` files DuckDB reads whole. */
   duckFiles: string[];
   unreadable: UnreadableFile[];
@@ -171,21 +209,14 @@ function describeBadLines(bad: { line: number; error: string }[], all: number): 
 /** Reads every file, `concurrency` at a time, and keeps the key's records. */
 async function scanFiles(
   files: string[],
+  kept: Kept,
   accessKeyId: string,
   prefilter: boolean,
   concurrency: number,
 ): Promise<Scan> {
   const key = Buffer.from(accessKeyId);
-  const scan: Scan = { found: [], duckFiles: [], unreadable: [] };
-  const keep = (file: string, records: Rec[]) => {
-    let n = 0;
-    for (const record of records) {
-      if (accessKeyIdOf(record) !== accessKeyId) continue;
-      scan.found.push({ file, record });
-      n++;
-    }
-    return n;
-  };
+  const scan: Scan = { duckFiles: [], unreadable: [] };
+  const keep = (file: string, records: Rec[]) => kept.add(file, records);
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
@@ -270,8 +301,13 @@ async function openEngine(threads: number | undefined) {
  * The key's records in whole `{"Records":[...]}` files, read by DuckDB. All files in one query;
  * if that fails, file by file, so a damaged file is named and the others still read.
  */
-async function duckRead(files: string[], accessKeyId: string, threads: number | undefined): Promise<Scan> {
-  const scan: Scan = { found: [], duckFiles: [], unreadable: [] };
+async function duckRead(
+  files: string[],
+  kept: Kept,
+  accessKeyId: string,
+  threads: number | undefined,
+): Promise<Scan> {
+  const scan: Scan = { duckFiles: [], unreadable: [] };
   const { conn, close } = await openEngine(threads);
   const query = async (batch: string[]) => {
     const reader = await conn.runAndReadAll(`
@@ -301,42 +337,25 @@ async function duckRead(files: string[], accessKeyId: string, threads: number | 
         }
       }
     }
-    for (const row of rows) {
-      scan.found.push({ file: row.filename, record: asCloudTrailRecord(JSON.parse(row.j) as Rec) });
-    }
+    for (const row of rows) kept.add(row.filename, [asCloudTrailRecord(JSON.parse(row.j) as Rec)]);
   } finally {
     close();
   }
   return scan;
 }
 
-const rawTime = (r: Rec): string | null => {
-  const t = r.eventTime;
-  return t === undefined || t === null ? null : typeof t === "string" ? t : JSON.stringify(t);
-};
-
 export function duckDbLogReader(opts: DuckDbReaderOptions = {}): LogReader {
   return {
     async read(paths, accessKeyId, since): Promise<LogReadResult> {
       const { files, bytes } = await listLogFiles(paths);
       const prefilter = opts.prefilter !== false;
-      const scan = await scanFiles(files, accessKeyId, prefilter, opts.concurrency ?? 4);
+      const kept = new Kept(accessKeyId, since, opts.lean === true);
+      const scan = await scanFiles(files, kept, accessKeyId, prefilter, opts.concurrency ?? 4);
       if (scan.duckFiles.length > 0) {
-        const more = await duckRead(scan.duckFiles, accessKeyId, opts.threads);
-        scan.found.push(...more.found);
+        const more = await duckRead(scan.duckFiles, kept, accessKeyId, opts.threads);
         scan.unreadable.push(...more.unreadable);
       }
-      const cut = since ? since.toISOString() : "";
-      const events: TrailEvent[] = [];
-      const undatedRecords: UndatedRecord[] = [];
-      for (const { file, record } of scan.found) {
-        const e = fromRecord(record, "logs");
-        if (e.eventTime === "") {
-          undatedRecords.push({ file, eventId: e.eventId, eventName: e.eventName, time: rawTime(record) });
-        } else if (e.eventTime >= cut) {
-          events.push(e);
-        }
-      }
+      const events = kept.events;
       events.sort((a, b) =>
         a.eventTime === b.eventTime ? a.eventId.localeCompare(b.eventId) : a.eventTime < b.eventTime ? -1 : 1,
       );
@@ -346,7 +365,7 @@ export function duckDbLogReader(opts: DuckDbReaderOptions = {}): LogReader {
         files: files.length,
         bytes,
         unreadableFiles: scan.unreadable.sort(byFile),
-        undatedRecords: undatedRecords.sort(byFile),
+        undatedRecords: kept.undated.sort(byFile),
       };
     },
   };

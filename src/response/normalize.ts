@@ -230,7 +230,11 @@ function resourcesOf(record: Rec): string[] {
  * record's time cannot be read: the caller sets such a record aside (and names it) rather than
  * date it 1970.
  */
-export function fromRecord(record: Rec, origin: TrailEvent["origin"]): TrailEvent {
+export function fromRecord(
+  record: Rec,
+  origin: TrailEvent["origin"],
+  opts: { lean?: boolean } = {},
+): TrailEvent {
   const identity = obj(record.userIdentity) ?? {};
   const sessionIssuer = obj(obj(identity.sessionContext)?.sessionIssuer);
   const readOnly = record.readOnly;
@@ -255,9 +259,12 @@ export function fromRecord(record: Rec, origin: TrailEvent["origin"]): TrailEven
             ? false
             : null,
     errorCode: str(record.errorCode),
-    resources: resourcesOf(record),
-    requestParameters: obj(redactValue(record.requestParameters)),
-    responseElements: obj(redactValue(record.responseElements)),
+    // Lean: what a trail summary groups by, without the parameters. A busy key has hundreds of
+    // thousands of records, and redacting and keeping their parameters was most of the time and
+    // memory of `trail` on one (issue 19).
+    resources: opts.lean ? [] : resourcesOf(record),
+    requestParameters: opts.lean ? null : obj(redactValue(record.requestParameters)),
+    responseElements: opts.lean ? null : obj(redactValue(record.responseElements)),
     origin,
     // Only when present, so events without one keep their shape (stored incidents, JSON output).
     ...(str(record.vpcEndpointId) ? { vpcEndpointId: String(record.vpcEndpointId) } : {}),

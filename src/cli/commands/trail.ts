@@ -134,7 +134,7 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
     const found = await collectEvents(
       {
         lookup: wiring?.lookup ?? { regions: () => Promise.resolve([]), lookup: () => Promise.resolve([]) },
-        logs: duckDbLogReader(),
+        logs: duckDbLogReader({ lean: true }),
         bucket: bucket ?? undefined,
         progress: (line) => {
           progress.update(line);
