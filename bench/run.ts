@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// npm run bench [-- --bench audit|org|store|trail|scan|all] [-- --users N] [-- --repeats N] [-- --quick]
+// npm run bench [-- --bench audit|org|store|trail|scan|respond|serve|all] [-- --users N] [-- --repeats N] [-- --quick]
 // Runs the benchmarks (default: all of them, one after the other) and writes
 // bench/results/<bench>.json. See bench/README.md.
 
@@ -12,8 +12,9 @@ import { benchStore, STORE_FULL, STORE_QUICK } from "./store.js";
 import { benchTrail, TRAIL_FULL, TRAIL_QUICK } from "./trail.js";
 import { benchScan, SCAN_FULL, SCAN_QUICK, summarizeScan } from "./scan.js";
 import { benchRespond, RESPOND_FULL, RESPOND_QUICK, summarizeRespond } from "./respond.js";
+import { benchServe, SERVE_FULL, SERVE_QUICK } from "./serve.js";
 
-const BENCHES = ["audit", "org", "store", "trail", "scan", "respond"] as const;
+const BENCHES = ["audit", "org", "store", "trail", "scan", "respond", "serve"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -27,7 +28,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|all] [--users N] [--repeats N] [--quick]`,
+    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|serve|all] [--users N] [--repeats N] [--quick]`,
   );
   process.exit(2);
 }
@@ -235,6 +236,16 @@ async function main(): Promise<void> {
       const result = await benchRespond(opts);
       const file = await write("respond", result);
       console.log(summarizeRespond(result as Parameters<typeof summarizeRespond>[0]));
+      console.log(`wrote ${file}`);
+    } else if (bench === "serve") {
+      const opts = { ...(args.quick ? SERVE_QUICK : SERVE_FULL) };
+      if (args.explicitRepeats) opts.pairs = args.repeats;
+      console.log(
+        `bench serve: ${opts.users}-user audit stored 10 times, ${opts.pairs} alternating pairs per case`,
+      );
+      const result = (await benchServe(opts)) as { worstRatioP50: number };
+      const file = await write("serve", result);
+      console.log(`serve: worst p50 ratio to the bare server ${result.worstRatioP50}x (goal: within 5x)`);
       console.log(`wrote ${file}`);
     } else if (bench === "scan") {
       const opts = { ...(args.quick ? SCAN_QUICK : SCAN_FULL) };

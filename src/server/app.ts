@@ -2,25 +2,27 @@ import { randomBytes } from "node:crypto";
 import { Hono, type Context, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { ExitCode, KeywardenError } from "../domain/errors.js";
-import { toAuditReportJson } from "../report/json.js";
 import { jobView } from "../rotation/job-view.js";
 import { DEFAULT_THRESHOLDS } from "../rules/rule.js";
 import { JobNotFoundError } from "../store/errors.js";
 import { redactValue } from "../response/redact.js";
 import type { IncidentReport } from "../response/types.js";
 import type { RotationJob, StoredRecord } from "../store/types.js";
-import { latestAudit, saveAudit } from "./audit-records.js";
+import { saveAudit } from "./audit-records.js";
+import { CompressedBody, compressResponses, sendCompressed } from "./compress.js";
 import type { RespondRunner, ServerDeps, StartRotationInput } from "./ports.js";
-import { dashboardFile } from "./static.js";
+import { DashboardFiles } from "./static.js";
 import { tokenMatches } from "./token.js";
-import { findingsPage, parseFindingFilters } from "./findings-view.js";
-import { activityFrom, keyPage, keysReport, overview } from "./views.js";
+import { parseFindingFilters } from "./findings-view.js";
+import { ViewCache } from "./view-cache.js";
+import { actionLine, auditLine, incidentLine, keyPage, overview, rotationLines, scanLine } from "./views.js";
 
 // The JSON API under /api/v1 and the dashboard's static files. No listen here: `keywarden serve`
 // binds it, tests call `app.request()`.
 
 export const ACTION_KIND = "server-action";
 const JOBS_FOR_ACTIVITY = 20;
+const ACTIVITY_PER_KIND = 10;
 
 /** Strict by default: only this origin, no inline script or style, never framed, no referrer. */
 const CSP = [
@@ -79,6 +81,14 @@ export function createApp(deps: ServerDeps): Hono {
   const { store } = deps;
   const rotationDays = deps.rotationDays ?? DEFAULT_THRESHOLDS.rotationDays;
   let auditInFlight: Promise<unknown> | null = null;
+  // Views derived from stored records, kept for this process (view-cache.ts).
+  const views = new ViewCache(store);
+  const files = deps.dashboardDir ? new DashboardFiles(deps.dashboardDir) : null;
+  /**
+   * The last overview sent, by what it was computed from: the records' stamps, the jobs' versions
+   * and events, and the clock's second (its due dates and generatedAt move with time).
+   */
+  let lastOverview: { key: string; body: CompressedBody } | null = null;
 
   const requireToken: MiddlewareHandler = async (c, next) => {
     const token = bearer(c.req.header("Authorization"));
@@ -145,17 +155,36 @@ export function createApp(deps: ServerDeps): Hono {
   );
 
   api.get("/overview", async (c) => {
-    const [audit, jobs, audits, incidents, scans, actions] = await Promise.all([
-      latestAudit(store),
+    const [latest, jobs, audits, incidents, scans, actions] = await Promise.all([
+      views.latestAudit(),
       store.listJobs(),
-      store.listRecords("audit", { limit: 10 }),
-      store.listRecords("incident", { limit: 10 }),
-      store.listRecords("scan-result", { limit: 10 }),
-      store.listRecords(ACTION_KIND, { limit: 10 }),
+      views.activity("audit", ACTIVITY_PER_KIND, auditLine),
+      views.activity("incident", ACTIVITY_PER_KIND, incidentLine),
+      views.activity("scan-result", ACTIVITY_PER_KIND, scanLine),
+      views.activity(ACTION_KIND, ACTIVITY_PER_KIND, actionLine),
     ]);
     const jobEvents = await Promise.all(jobs.slice(0, JOBS_FOR_ACTIVITY).map(jobWithEvents));
-    const activity = activityFrom({ jobEvents, audits, incidents, scans, actions });
-    return c.json(overview({ now: deps.now(), report: audit?.report ?? null, rotationDays, jobs, activity }));
+    const now = deps.now();
+    const key = JSON.stringify([
+      Math.floor(now.getTime() / 1000),
+      latest?.key ?? null,
+      [audits.key, incidents.key, scans.key, actions.key],
+      jobs.map((j) => `${j.id}:${j.version}`),
+      jobEvents.map((j) => j.events.at(-1)?.id ?? null),
+    ]);
+    if (lastOverview?.key !== key) {
+      const activity = [
+        ...rotationLines(jobEvents),
+        ...audits.items,
+        ...incidents.items,
+        ...scans.items,
+        ...actions.items,
+      ];
+      const report = latest?.audit.report ?? null;
+      const body = CompressedBody.json(overview({ now, report, rotationDays, jobs, activity }));
+      lastOverview = { key, body };
+    }
+    return sendCompressed(c, lastOverview.body);
   });
 
   const noAudit = (c: Context) =>
@@ -167,8 +196,8 @@ export function createApp(deps: ServerDeps): Hono {
     );
 
   api.get("/audit", async (c) => {
-    const audit = await latestAudit(store);
-    return audit ? c.json(audit.report) : noAudit(c);
+    const latest = await views.latestAudit();
+    return latest ? sendCompressed(c, latest.report()) : noAudit(c);
   });
 
   api.post("/audit", requireActions, async (c) => {
@@ -180,8 +209,8 @@ export function createApp(deps: ServerDeps): Hono {
       auditInFlight = null;
     });
     await auditInFlight;
-    const audit = await latestAudit(store);
-    return audit ? c.json(toAuditReportJson(audit.report), 201) : noAudit(c);
+    const latest = await views.latestAudit();
+    return latest ? sendCompressed(c, latest.report(), 201) : noAudit(c);
   });
 
   // Every open finding of the latest audit, filtered by ?severity=a,b&rule=&account=&user=.
@@ -189,27 +218,27 @@ export function createApp(deps: ServerDeps): Hono {
     const filters = parseFindingFilters(c.req.query());
     if (typeof filters === "string")
       return fail(c, 400, filters, "Pass ?severity=critical,high (or leave it out).");
-    const audit = await latestAudit(store);
-    return audit ? c.json(findingsPage(audit.report, filters)) : noAudit(c);
+    const latest = await views.latestAudit();
+    return latest ? sendCompressed(c, latest.findings(filters)) : noAudit(c);
   });
 
   api.get("/keys", async (c) => {
-    const audit = await latestAudit(store);
-    return audit ? c.json(keysReport(audit.report, audit.lastUsedSources)) : noAudit(c);
+    const latest = await views.latestAudit();
+    return latest ? sendCompressed(c, latest.keys()) : noAudit(c);
   });
 
   api.get("/keys/:id", async (c) => {
     const id = c.req.param("id");
-    const [audit, jobs, incidents] = await Promise.all([
-      latestAudit(store),
+    const [latest, jobs, incidents] = await Promise.all([
+      views.latestAudit(),
       store.listJobs(),
       store.listRecords("incident", { subject: id }),
     ]);
     const mine = jobs.filter((j) => j.oldAccessKeyId === id || j.newAccessKeyId === id);
     const page = keyPage({
       accessKeyId: id,
-      report: audit?.report ?? null,
-      sources: audit?.lastUsedSources ?? {},
+      report: latest?.audit.report ?? null,
+      sources: latest?.audit.lastUsedSources ?? {},
       jobs: await Promise.all(mine.map(jobWithEvents)),
       incidents,
     });
@@ -295,18 +324,19 @@ export function createApp(deps: ServerDeps): Hono {
 
   const app = new Hono();
   app.use("*", securityHeaders);
+  app.use("*", compressResponses);
   app.onError((err, c) => {
     if (err instanceof KeywardenError) return fail(c, statusOf(err), err.message, err.fix);
     return fail(c, 500, `internal error: ${err.message}`, "Look at the server's output and report it.");
   });
   app.route("/api/v1", api);
   app.get("*", async (c) => {
-    if (!deps.dashboardDir) return c.text("keywarden API: the dashboard is not built here.\n", 404);
-    const file = await dashboardFile(deps.dashboardDir, c.req.path);
+    if (!files) return c.text("keywarden API: the dashboard is not built here.\n", 404);
+    const file = await files.get(c.req.path);
     if (!file) return c.text("Not found\n", 404);
-    c.header("Content-Type", file.type);
-    c.header("Cache-Control", file.immutable ? "public, max-age=31536000, immutable" : "no-cache");
-    return c.body(new Uint8Array(file.body));
+    return sendCompressed(c, file.body, 200, {
+      "Cache-Control": file.immutable ? "public, max-age=31536000, immutable" : "no-cache",
+    });
   });
   return app;
 }

@@ -141,9 +141,19 @@ export function activityFrom(input: {
   scans: StoredRecord[];
   actions: StoredRecord[];
 }): ActivityItem[] {
+  return [
+    ...rotationLines(input.jobEvents),
+    ...input.audits.map(auditLine),
+    ...input.incidents.map(incidentLine),
+    ...input.scans.map(scanLine),
+    ...input.actions.map(actionLine),
+  ];
+}
+
+/** One entry per rotation, dated by its latest step, with its steps inside. */
+export function rotationLines(jobEvents: { job: RotationJob; events: JobEvent[] }[]): ActivityItem[] {
   const items: ActivityItem[] = [];
-  // One entry per rotation, dated by its latest step, with its steps inside.
-  for (const { job, events } of input.jobEvents) {
+  for (const { job, events } of jobEvents) {
     if (events.length === 0) continue;
     const steps = [...events].sort((a, b) => a.at.localeCompare(b.at));
     const last = steps[steps.length - 1];
@@ -156,32 +166,38 @@ export function activityFrom(input: {
       steps: steps.map((e) => ({ at: e.at, text: e.action })),
     });
   }
-  for (const r of input.audits) {
-    const findings = Array.isArray(r.data.findings) ? (r.data.findings as Finding[]) : [];
-    const open = findings.filter((f) => f.result !== "PASS").length;
-    items.push({
-      at: r.createdAt,
-      kind: "audit",
-      text: `audit of ${r.subject ?? "?"}: ${open} findings`,
-      ref: null,
-    });
-  }
-  for (const r of input.incidents) {
-    items.push({ at: r.createdAt, kind: "incident", text: `incident ${r.id}`, ref: `incidents/${r.id}` });
-  }
-  for (const r of input.scans) {
-    items.push({ at: r.createdAt, kind: "scan", text: `scan of ${r.subject ?? "?"}`, ref: `scans/${r.id}` });
-  }
-  for (const r of input.actions) {
-    const d = r.data as { action?: string; target?: string; outcome?: string };
-    items.push({
-      at: r.createdAt,
-      kind: "action",
-      text: `dashboard: ${d.action ?? "?"} ${d.target ?? ""} (${d.outcome ?? "?"})`.replace("  ", " "),
-      ref: null,
-    });
-  }
   return items;
+}
+
+// One line per stored record. The server keeps them per record version (view-cache.ts): an
+// audit's line counts its open findings, which needs the whole audit parsed.
+export function auditLine(r: StoredRecord): ActivityItem {
+  const findings = Array.isArray(r.data.findings) ? (r.data.findings as Finding[]) : [];
+  const open = findings.filter((f) => f.result !== "PASS").length;
+  return {
+    at: r.createdAt,
+    kind: "audit",
+    text: `audit of ${r.subject ?? "?"}: ${open} findings`,
+    ref: null,
+  };
+}
+
+export function incidentLine(r: StoredRecord): ActivityItem {
+  return { at: r.createdAt, kind: "incident", text: `incident ${r.id}`, ref: `incidents/${r.id}` };
+}
+
+export function scanLine(r: StoredRecord): ActivityItem {
+  return { at: r.createdAt, kind: "scan", text: `scan of ${r.subject ?? "?"}`, ref: `scans/${r.id}` };
+}
+
+export function actionLine(r: StoredRecord): ActivityItem {
+  const d = r.data as { action?: string; target?: string; outcome?: string };
+  return {
+    at: r.createdAt,
+    kind: "action",
+    text: `dashboard: ${d.action ?? "?"} ${d.target ?? ""} (${d.outcome ?? "?"})`.replace("  ", " "),
+    ref: null,
+  };
 }
 
 /** The `keywarden keys --format json` contract, from a stored audit. */

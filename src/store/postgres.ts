@@ -33,6 +33,7 @@ import {
   type JobState,
   type RecordFilter,
   type RecordInput,
+  type RecordStamp,
   type RotationJob,
   type StoredRecord,
   type Store,
@@ -604,29 +605,29 @@ class PostgresStoreImpl implements PostgresStore {
 
   listRecords(kind: string, filter: RecordFilter = {}): Promise<StoredRecord[]> {
     return this.attempt(`list ${kind} records`, async () => {
-      validateKind(kind);
-      validateLimit(filter.limit);
-      const params: (string | number)[] = [kind];
-      const where = ["kind = $1"];
-      if (filter.subject !== undefined) {
-        params.push(filter.subject);
-        where.push(`subject = $${params.length}`);
-      }
-      if (filter.since !== undefined) {
-        params.push(normalizeTime(filter.since, "since") ?? "");
-        where.push(`created_at >= $${params.length}`);
-      }
-      let limit = "";
-      if (filter.limit !== undefined) {
-        params.push(filter.limit);
-        limit = ` LIMIT $${params.length}`;
-      }
-      const res = await this.pool.query<RecordRow>(
-        `SELECT ${RECORD_COLUMNS} FROM records WHERE ${where.join(" AND ")}
-         ORDER BY created_at DESC, id DESC${limit}`,
-        params,
-      );
+      const { sql, params } = recordQuery(RECORD_COLUMNS, kind, filter);
+      const res = await this.pool.query<RecordRow>(sql, params);
       return res.rows.map(toRecord);
+    });
+  }
+
+  listRecordStamps(kind: string, filter: RecordFilter = {}): Promise<RecordStamp[]> {
+    return this.attempt(`list ${kind} records`, async () => {
+      // xmin is the id of the transaction that wrote this row version: every insert or update
+      // changes it, and reading it never detoasts the payload.
+      const { sql, params } = recordQuery(
+        `id, subject, ${iso("created_at")} AS created_at, ${iso("updated_at")} AS updated_at, xmin::text AS xmin`,
+        kind,
+        filter,
+      );
+      const res = await this.pool.query<StampRow>(sql, params);
+      return res.rows.map((r) => ({
+        id: r.id,
+        subject: r.subject,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        stamp: `${r.updated_at}/${r.xmin}`,
+      }));
     });
   }
 
@@ -792,6 +793,43 @@ function toJob(r: JobRow): RotationJob {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     version: r.version,
+  };
+}
+
+interface StampRow extends QueryResultRow {
+  id: string;
+  subject: string | null;
+  created_at: string;
+  updated_at: string;
+  xmin: string;
+}
+
+/** listRecords' query, for any column list: one kind, newest first, filtered. */
+function recordQuery(
+  columns: string,
+  kind: string,
+  filter: RecordFilter,
+): { sql: string; params: (string | number)[] } {
+  validateKind(kind);
+  validateLimit(filter.limit);
+  const params: (string | number)[] = [kind];
+  const where = ["kind = $1"];
+  if (filter.subject !== undefined) {
+    params.push(filter.subject);
+    where.push(`subject = $${params.length}`);
+  }
+  if (filter.since !== undefined) {
+    params.push(normalizeTime(filter.since, "since") ?? "");
+    where.push(`created_at >= $${params.length}`);
+  }
+  let limit = "";
+  if (filter.limit !== undefined) {
+    params.push(filter.limit);
+    limit = ` LIMIT $${params.length}`;
+  }
+  return {
+    sql: `SELECT ${columns} FROM records WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC${limit}`,
+    params,
   };
 }
 

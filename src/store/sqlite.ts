@@ -29,6 +29,7 @@ import {
   type JobState,
   type RecordFilter,
   type RecordInput,
+  type RecordStamp,
   type RotationJob,
   type StoredRecord,
   type Store,
@@ -445,26 +446,34 @@ class SqliteStoreImpl implements SqliteStore {
 
   listRecords(kind: string, filter: RecordFilter = {}): Promise<StoredRecord[]> {
     return this.attempt(`list ${kind} records`, () => {
-      validateKind(kind);
-      validateLimit(filter.limit);
-      const where = ["kind = ?"];
-      const params: (string | number)[] = [kind];
-      if (filter.subject !== undefined) {
-        where.push("subject = ?");
-        params.push(filter.subject);
-      }
-      if (filter.since !== undefined) {
-        where.push("created_at >= ?");
-        params.push(normalizeTime(filter.since, "since") ?? "");
-      }
-      const limit = filter.limit === undefined ? "" : " LIMIT ?";
-      if (filter.limit !== undefined) params.push(filter.limit);
+      const { sql, params } = recordQuery("*", kind, filter);
       return this.db
-        .prepare<(string | number)[], RecordRow>(
-          `SELECT * FROM records WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC${limit}`,
-        )
+        .prepare<(string | number)[], RecordRow>(sql)
         .all(...params)
         .map(toRecord);
+    });
+  }
+
+  listRecordStamps(kind: string, filter: RecordFilter = {}): Promise<RecordStamp[]> {
+    return this.attempt(`list ${kind} records`, () => {
+      // octet_length() of a column is answered from the record header: the payload is neither
+      // read nor parsed. With updated_at it changes whenever the record is replaced (two
+      // replacements within one millisecond with payloads of equal size are the blind spot).
+      const { sql, params } = recordQuery(
+        "id, subject, created_at, updated_at, octet_length(data) AS bytes",
+        kind,
+        filter,
+      );
+      return this.db
+        .prepare<(string | number)[], StampRow>(sql)
+        .all(...params)
+        .map((r) => ({
+          id: r.id,
+          subject: r.subject,
+          createdAt: r.created_at,
+          updatedAt: r.updated_at,
+          stamp: `${r.updated_at}/${r.bytes}`,
+        }));
     });
   }
 
@@ -586,6 +595,40 @@ function toJob(r: JobRow): RotationJob {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     version: r.version,
+  };
+}
+
+interface StampRow {
+  id: string;
+  subject: string | null;
+  created_at: string;
+  updated_at: string;
+  bytes: number;
+}
+
+/** listRecords' query, for any column list: one kind, newest first, filtered. */
+function recordQuery(
+  columns: string,
+  kind: string,
+  filter: RecordFilter,
+): { sql: string; params: (string | number)[] } {
+  validateKind(kind);
+  validateLimit(filter.limit);
+  const where = ["kind = ?"];
+  const params: (string | number)[] = [kind];
+  if (filter.subject !== undefined) {
+    where.push("subject = ?");
+    params.push(filter.subject);
+  }
+  if (filter.since !== undefined) {
+    where.push("created_at >= ?");
+    params.push(normalizeTime(filter.since, "since") ?? "");
+  }
+  const limit = filter.limit === undefined ? "" : " LIMIT ?";
+  if (filter.limit !== undefined) params.push(filter.limit);
+  return {
+    sql: `SELECT ${columns} FROM records WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC${limit}`,
+    params,
   };
 }
 

@@ -108,6 +108,20 @@ export interface RecordInput {
   data: Record<string, unknown>;
 }
 
+/**
+ * What identifies one version of a record without its payload: enough to tell whether a copy
+ * derived from it (the dashboard's views) is still current. `stamp` is opaque; it changes when the
+ * record is replaced (SQLite: its update time and the payload's byte length; PostgreSQL: its update
+ * time and the row version).
+ */
+export interface RecordStamp {
+  id: string;
+  subject: string | null;
+  createdAt: string;
+  updatedAt: string;
+  stamp: string;
+}
+
 export interface RecordFilter {
   subject?: string;
   /** Only records created at or after this ISO time. */
@@ -158,6 +172,11 @@ export interface Store {
   getRecord(kind: string, id: string): Promise<StoredRecord | null>;
   /** Newest first (createdAt, then id, descending). */
   listRecords(kind: string, filter?: RecordFilter): Promise<StoredRecord[]>;
+  /**
+   * listRecords' order and filter, without reading or parsing any payload: cheap enough to call
+   * on every request to see whether something derived from the records is stale.
+   */
+  listRecordStamps(kind: string, filter?: RecordFilter): Promise<RecordStamp[]>;
   /** True if a record was deleted. */
   deleteRecord(kind: string, id: string): Promise<boolean>;
 

@@ -485,6 +485,46 @@ export function storeContract(name: string, factory: StoreFactory): void {
         expect(ids(await store.listRecords("incident"))).toEqual(["c", "a"]);
       });
 
+      it("lists record stamps in listRecords' order and filters, and a replacement changes the stamp", async () => {
+        await store.putRecord(incident("a", "AKIA1"));
+        tick();
+        await store.putRecord(incident("b", "AKIA2"));
+        tick();
+        await store.putRecord(incident("c", "AKIA1"));
+        const stamps = await store.listRecordStamps("incident");
+        const records = await store.listRecords("incident");
+        expect(stamps.map((s) => [s.id, s.subject, s.createdAt, s.updatedAt])).toEqual(
+          records.map((r) => [r.id, r.subject, r.createdAt, r.updatedAt]),
+        );
+        expect(stamps.every((s) => typeof s.stamp === "string" && s.stamp !== "")).toBe(true);
+        expect(stamps.map((s) => s.id)).toEqual(["c", "b", "a"]);
+        expect((await store.listRecordStamps("incident", { subject: "AKIA1" })).map((s) => s.id)).toEqual([
+          "c",
+          "a",
+        ]);
+        expect((await store.listRecordStamps("incident", { limit: 1 })).map((s) => s.id)).toEqual(["c"]);
+        expect(
+          (
+            await store.listRecordStamps("incident", { since: new Date(T0.getTime() + 1000).toISOString() })
+          ).map((s) => s.id),
+        ).toEqual(["c", "b"]);
+        expect(await store.listRecordStamps("audit")).toEqual([]);
+        await expect(store.listRecordStamps("Bad Kind")).rejects.toThrow(/record kind/);
+
+        const before = (await store.listRecordStamps("incident", { subject: "AKIA2" }))[0]?.stamp;
+        tick();
+        await store.putRecord({ ...incident("b", "AKIA2"), data: { replaced: true } });
+        const after = (await store.listRecordStamps("incident", { subject: "AKIA2" }))[0]?.stamp;
+        expect(after).toBeDefined();
+        expect(after).not.toBe(before);
+        // Untouched records keep theirs: a cache keyed by stamp stays valid for them.
+        expect((await store.listRecordStamps("incident")).find((s) => s.id === "a")?.stamp).toBe(
+          stamps.find((s) => s.id === "a")?.stamp,
+        );
+        await store.deleteRecord("incident", "c");
+        expect((await store.listRecordStamps("incident")).map((s) => s.id)).toEqual(["b", "a"]);
+      });
+
       it("refuses bad kinds, empty ids and secret-shaped data, storing nothing", async () => {
         await expect(store.putRecord({ kind: "Bad Kind", id: "x", data: {} })).rejects.toThrow(/record kind/);
         await expect(store.putRecord({ kind: "incident", id: "", data: {} })).rejects.toThrow(/record id/);
