@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// npm run bench [-- --bench audit|org|store|trail|scan|respond|serve|all] [-- --users N] [-- --repeats N] [-- --quick]
+// npm run bench [-- --bench audit|org|store|trail|scan|respond|serve|athena-pruning|all] [-- --users N] [-- --repeats N] [-- --quick]
 // Runs the benchmarks (default: all of them, one after the other) and writes
 // bench/results/<bench>.json. See bench/README.md.
 
@@ -13,8 +13,9 @@ import { benchTrail, TRAIL_FULL, TRAIL_QUICK } from "./trail.js";
 import { benchScan, SCAN_FULL, SCAN_QUICK, summarizeScan } from "./scan.js";
 import { benchRespond, RESPOND_FULL, RESPOND_QUICK, summarizeRespond } from "./respond.js";
 import { benchServe, SERVE_FULL, SERVE_QUICK } from "./serve.js";
+import { benchAthenaPruning, PRUNING_FULL, PRUNING_QUICK, summarizeAthenaPruning } from "./athena-pruning.js";
 
-const BENCHES = ["audit", "org", "store", "trail", "scan", "respond", "serve"] as const;
+const BENCHES = ["audit", "org", "store", "trail", "scan", "respond", "serve", "athena-pruning"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -28,7 +29,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|serve|all] [--users N] [--repeats N] [--quick]`,
+    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|serve|athena-pruning|all] [--users N] [--repeats N] [--quick]`,
   );
   process.exit(2);
 }
@@ -246,6 +247,16 @@ async function main(): Promise<void> {
       const result = (await benchServe(opts)) as { worstRatioP50: number };
       const file = await write("serve", result);
       console.log(`serve: worst p50 ratio to the bare server ${result.worstRatioP50}x (goal: within 5x)`);
+      console.log(`wrote ${file}`);
+    } else if (bench === "athena-pruning") {
+      // No emulator: an in-memory listing of a simulated organization bucket (bench/athena-layout.ts).
+      const opts = { ...(args.quick ? PRUNING_QUICK : PRUNING_FULL) };
+      console.log(
+        `bench athena-pruning: ${opts.accounts} accounts x ${opts.regions} regions x ${opts.days} days, error over ${opts.errorSeeds} seeds`,
+      );
+      const result = await benchAthenaPruning(opts);
+      const file = await write("athena-pruning", result);
+      console.log(summarizeAthenaPruning(result));
       console.log(`wrote ${file}`);
     } else if (bench === "scan") {
       const opts = { ...(args.quick ? SCAN_QUICK : SCAN_FULL) };

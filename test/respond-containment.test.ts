@@ -1,11 +1,23 @@
-import { CreateAccessKeyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  ListAccessKeysCommand,
+} from "@aws-sdk/client-iam";
+import {
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+  OrganizationsClient,
+  paginateListAccounts,
+} from "@aws-sdk/client-organizations";
+import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startActionRecorder, type ActionRecorder } from "./helpers/action-recorder.js";
 import { runCli } from "./helpers/cli.js";
-import { useEmulator } from "./emulator/harness.js";
+import { DUMMY_CREDENTIALS, REGION, useEmulator } from "./emulator/harness.js";
 
 // `keywarden respond KEY --yes` through the real CLI, seen from a recording proxy in front of the
 // emulator: which AWS calls are made before the key is inactive, in what order. How long that
@@ -36,9 +48,12 @@ async function quarantineV4(has: boolean): Promise<void> {
   expect(r.ok).toBe(true);
 }
 
-async function respondThroughRecorder(key: string): Promise<{ code: number | null; calls: string[] }> {
+async function respondThroughRecorder(
+  key: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; calls: string[] }> {
   recorder = await startActionRecorder(emu.endpoint);
-  const r = await runCli(["respond", key, "--yes", "--regions", "us-east-1", "--format", "json"], {
+  const r = await runCli(["respond", key, ...extra, "--yes", "--regions", "us-east-1", "--format", "json"], {
     env: {
       KEYWARDEN_HOME: await mkdtemp(join(tmpdir(), "kw-contain-")),
       AWS_ENDPOINT_URL: recorder.url,
@@ -102,5 +117,46 @@ describe("respond: the calls before the key is inactive", () => {
     const calls = recorder.calls.map((c) => c.call);
     expect(calls).toContain("sts:GetCallerIdentity");
     expect(calls.filter((c) => c === "iam:UpdateAccessKey" || c === "iam:AttachUserPolicy")).toEqual([]);
+  }, 180_000);
+
+  it("--org, a member account's key: its account, the caller's, membership and the role, then the same containment", async () => {
+    await quarantineV4(true);
+    const org = new OrganizationsClient({
+      endpoint: emu.endpoint,
+      region: REGION,
+      credentials: DUMMY_CREDENTIALS,
+    });
+    await org.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+    await org.send(new CreateAccountCommand({ AccountName: "contain-member", Email: "cm@example.com" }));
+    let member = "";
+    for await (const page of paginateListAccounts({ client: org }, {}))
+      for (const a of page.Accounts ?? []) if (a.Name === "contain-member") member = a.Id ?? "";
+    // The member's IAM (moto's x-moto-account-id header).
+    const iam = new IAMClient({ endpoint: emu.endpoint, region: REGION, credentials: DUMMY_CREDENTIALS });
+    const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = member;
+      return next(args);
+    };
+    iam.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
+    await iam.send(new CreateUserCommand({ UserName: "contain-org" }));
+    const key =
+      (await iam.send(new CreateAccessKeyCommand({ UserName: "contain-org" }))).AccessKey?.AccessKeyId ?? "";
+    const { code, calls } = await respondThroughRecorder(key, ["--org"]);
+    expect(code).toBe(0);
+    expect([...calls.slice(0, 2)].sort()).toEqual(["sts:GetAccessKeyInfo 200", "sts:GetCallerIdentity 200"]);
+    // Then membership and the role; then containment as above, without asking the key's account again.
+    expect(calls.slice(2, 6)).toEqual([
+      "organizations:DescribeAccount 200",
+      "sts:AssumeRole 200",
+      "iam:GetAccessKeyLastUsed 200",
+      "iam:UpdateAccessKey 200",
+    ]);
+    // The launcher's V4 switch is the default account's: the member may answer V4 with 404, then V3.
+    expect(calls[6]).toMatch(/^iam:AttachUserPolicy /);
+    const after = calls.slice(7);
+    expect(after).toContain("iam:GetAccountAuthorizationDetails 200");
+    expect(after).toContain("cloudtrail:LookupEvents 200");
+    const keys = await iam.send(new ListAccessKeysCommand({ UserName: "contain-org" }));
+    expect(keys.AccessKeyMetadata?.[0]?.Status).toBe("Inactive");
   }, 180_000);
 });

@@ -352,7 +352,11 @@ describe("keywarden respond", () => {
       "iam:AttachUserPolicy",
       "cloudtrail:LookupEvents",
       "ec2:DescribeRegions",
+      // --org: the key's account, its membership, the organization role.
+      "organizations:DescribeAccount",
+      "sts:AssumeRole",
     ])
       expect(actions).toContain(a);
+    expect(policy.Statement[1]?.Action).toContain("organizations:DescribeAccount");
   });
 });

@@ -1,5 +1,6 @@
 import {
   AWSOrganizationsNotInUseException,
+  DescribeAccountCommand,
   paginateListAccounts,
   type Account,
 } from "@aws-sdk/client-organizations";
@@ -7,7 +8,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand } from "@aws-sdk/client-sts
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import { UsageError } from "../domain/errors.js";
 import type { ApiCallCounts } from "../domain/types.js";
-import { call, callSite } from "./errors.js";
+import { call, callSite, mapAwsError } from "./errors.js";
 import { openSession, type AwsSession, type AwsTarget } from "./session.js";
 
 // An organization audit: the accounts (Organizations ListAccounts, from the management account or a
@@ -38,6 +39,27 @@ export async function callerOf(session: AwsSession): Promise<Caller> {
   if (r.Account === undefined || r.Arn === undefined)
     throw new Error("GetCallerIdentity returned no account");
   return { accountId: r.Account, arn: r.Arn, partition: r.Arn.split(":")[1] ?? "aws" };
+}
+
+/**
+ * Whether `accountId` is in the caller's organization (organizations:DescribeAccount, from the
+ * management account or a delegated administrator): AWS answers AccountNotFoundException for an
+ * account of another organization or of none, AWSOrganizationsNotInUseException when the caller's
+ * account is in no organization. Any other failure (a denial) is thrown, mapped.
+ */
+export async function membershipOf(
+  session: AwsSession,
+  accountId: string,
+): Promise<"member" | "not-member" | "no-organization"> {
+  try {
+    await session.organizations().send(new DescribeAccountCommand({ AccountId: accountId }));
+    return "member";
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name === "AccountNotFoundException") return "not-member";
+    if (name === "AWSOrganizationsNotInUseException") return "no-organization";
+    throw mapAwsError(err, callSite(session, "DescribeAccount", "organizations"));
+  }
 }
 
 /** `State` replaces the deprecated `Status` (retired in 2026); older APIs and emulators send only `Status`. */

@@ -57,11 +57,11 @@ const SECTIONS: Record<string, HelpSection> = {
   permissions: { exitCodes: "0 printed, 2 an unknown verb" },
   respond: {
     exitCodes:
-      "0 contained and investigated, 1 a region's lookup or a --strict read failed (containment stands), 2 usage, 3 credentials, 4 access denied, 5 AWS or network failure, 6 environment, 7 the key belongs to another account",
+      "0 contained and investigated, 1 a region's lookup or a --strict read failed (containment stands), 2 usage, 3 credentials, 4 access denied, 5 AWS or network failure, 6 environment, 7 the key belongs to another account (with --org: an account outside your organization)",
   },
   trail: {
     exitCodes:
-      "0 read, 1 a region's lookup failed or (--strict) a --logs file or record could not be read, 2 usage, 3 credentials, 4 access denied, 5 AWS or network failure, 6 a --logs path cannot be read",
+      "0 read, 1 a region's lookup failed or (--strict) a --logs file or record could not be read, 2 usage, 3 credentials, 4 access denied, 5 AWS or network failure, 6 a --logs path cannot be read, 7 with --org: the key's account is outside your organization",
   },
   incidents: {
     examples: [

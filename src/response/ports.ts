@@ -135,3 +135,14 @@ export const REMEDIATE_PERMISSIONS: readonly string[] = [
 ];
 
 export const TRAIL_PERMISSIONS: readonly string[] = ["ec2:DescribeRegions", "cloudtrail:LookupEvents"];
+
+/**
+ * What `respond --org` / `trail --org` add in the caller's account (the management account or a
+ * delegated administrator): the key's account, its membership, the organization role. In the
+ * member account the role needs the verb's own actions.
+ */
+export const ORG_KEY_PERMISSIONS: readonly string[] = [
+  "sts:GetAccessKeyInfo",
+  "organizations:DescribeAccount",
+  "sts:AssumeRole",
+];

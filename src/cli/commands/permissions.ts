@@ -3,7 +3,12 @@ import { UsageError } from "../../domain/errors.js";
 import { DOCTOR_PERMISSIONS } from "../../credentials/doctor/ports.js";
 import { MFA_PERMISSIONS } from "../../credentials/mfa/ports.js";
 import { INVENTORY_PERMISSIONS } from "../../inventory/ports.js";
-import { REMEDIATE_PERMISSIONS, RESPOND_PERMISSIONS, TRAIL_PERMISSIONS } from "../../response/ports.js";
+import {
+  ORG_KEY_PERMISSIONS,
+  REMEDIATE_PERMISSIONS,
+  RESPOND_PERMISSIONS,
+  TRAIL_PERMISSIONS,
+} from "../../response/ports.js";
 import { ATHENA_QUERY_PERMISSIONS, ATHENA_SETUP_PERMISSIONS } from "../../response/athena/ports.js";
 import { ROTATION_PERMISSIONS, TARGET_PERMISSIONS } from "../../rotation/ports.js";
 import { ENFORCE_PERMISSIONS } from "../../policy/ports.js";
@@ -26,8 +31,9 @@ export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   doctor: DOCTOR_PERMISSIONS,
   mfa: MFA_PERMISSIONS,
   rotate: [...ROTATION_PERMISSIONS, ...TARGET_PERMISSIONS.secretsmanager, ...TARGET_PERMISSIONS.ssm],
-  respond: [...RESPOND_PERMISSIONS, ...REMEDIATE_PERMISSIONS],
-  trail: TRAIL_PERMISSIONS,
+  // With --org, also the key's account, its membership and the organization role.
+  respond: [...new Set([...RESPOND_PERMISSIONS, ...REMEDIATE_PERMISSIONS, ...ORG_KEY_PERMISSIONS])],
+  trail: [...TRAIL_PERMISSIONS, ...ORG_KEY_PERMISSIONS],
   "plan-migration": PLAN_MIGRATION_PERMISSIONS,
   // `athena setup`, and what `trail --athena` / `respond --athena` add to their own verbs.
   athena: [...new Set([...ATHENA_SETUP_PERMISSIONS, ...ATHENA_QUERY_PERMISSIONS])],

@@ -29,6 +29,8 @@ export interface InvestigateFlags {
   roleName?: string;
   externalId?: string;
   strict?: boolean;
+  /** Find the key's account (sts:GetAccessKeyInfo) and reach it through the organization role. */
+  org?: boolean;
 }
 
 interface RespondFlags extends InvestigateFlags, BucketFlags {
@@ -62,11 +64,21 @@ export function withInvestigateOptions(cmd: CommandUnknownOpts): CommandUnknownO
     .option("--external-id <id>", "the external id the role's trust policy requires");
 }
 
+/** respond's and trail's --org (src/cli/org-key.ts). */
+export function withOrgOption(cmd: CommandUnknownOpts): CommandUnknownOpts {
+  return cmd.option(
+    "--org",
+    "find the key's account (sts:GetAccessKeyInfo) and, for a member account of your organization, work there through --role-name",
+  );
+}
+
 /** The session and AWS adapters the response verbs use. */
 export async function responseWiring(
   flags: InvestigateFlags,
   io: CliIO,
-): Promise<{ session: AwsSession; clients: RegionalClients; lookup: LookupPort }> {
+  /** With --org: the key whose account decides where to work. */
+  accessKeyId?: string,
+): Promise<{ session: AwsSession; callerSession: AwsSession; clients: RegionalClients; lookup: LookupPort }> {
   const [{ accountRoleOf, awsTargetOf, sessionFor }, { regionalClients }, { lookupPort, REAL_PACING }] =
     await Promise.all([
       import("../rotation-wiring.js"),
@@ -79,8 +91,13 @@ export async function responseWiring(
       "Pass --account 123456789012.",
     );
   }
-  const role = accountRoleOf(flags);
-  const session = await sessionFor(awsTargetOf(flags), io, role);
+  const { session, callerSession } =
+    flags.org === true && accessKeyId !== undefined
+      ? await (await import("../org-key.js")).orgKeySessions(accessKeyId, flags, io)
+      : await sessionFor(awsTargetOf(flags), io, accountRoleOf(flags)).then((s) => ({
+          session: s,
+          callerSession: s,
+        }));
   const clients = regionalClients(session, {
     endpointUrl: flags.endpointUrl,
     maxAttempts: flags.maxAttempts,
@@ -89,7 +106,7 @@ export async function responseWiring(
     pacing: REAL_PACING,
     warn: (line) => io.stderr.write(`keywarden: warning: ${line}\n`),
   });
-  return { session, clients, lookup };
+  return { session, callerSession, clients, lookup };
 }
 
 function combined(ports: RemediationPort[]): RemediationPort {
@@ -113,6 +130,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
     import("../progress.js"),
   ]);
   validateKeyId(accessKeyId);
+  (await import("../org-key.js")).checkOrgFlags(flags);
   const since = parseSince(flags.since, new Date());
   const regions = parseRegions(flags.regions?.join(","));
   const dryRun = flags.dryRun === true;
@@ -153,10 +171,21 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
   // The clock for secondsToContain starts here: after the flags are read and any question answered,
   // before the AWS session and clients are built.
   const startedAt = new Date();
-  const [session, { responseIamPort }] = await Promise.all([
-    wiring.sessionFor(wiring.awsTargetOf(flags), io, wiring.accountRoleOf(flags)),
+  // --org: the key's account first (GetAccessKeyInfo, GetCallerIdentity; for a member account
+  // DescribeAccount and AssumeRole), then the same containment in that account.
+  const [{ session, callerSession, keyAccount }, { responseIamPort }] = await Promise.all([
+    flags.org === true
+      ? import("../org-key.js").then((m) => m.orgKeySessions(accessKeyId, flags, io))
+      : wiring.sessionFor(wiring.awsTargetOf(flags), io, wiring.accountRoleOf(flags)).then((s) => ({
+          session: s,
+          callerSession: s,
+          keyAccount: null,
+        })),
     import("../../aws/iam-response.js"),
   ]);
+  const iamPort = responseIamPort(session);
+  // The key's account is known already with --org: containment does not ask again.
+  if (keyAccount !== null) iamPort.keyAccount = () => Promise.resolve(keyAccount);
   // The regional clients (CloudTrail, EC2) and the store: made on first use, after containment.
   let regional: Promise<{ clients: RegionalClients; lookup: LookupPort }> | undefined;
   const investigation = () =>
@@ -179,7 +208,8 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
   let bucketSource: ReturnType<typeof import("../bucket-wiring.js").bucketSourceOf> | undefined;
   const bucketOf = () =>
     (bucketSource ??= import("../bucket-wiring.js").then(({ bucketSourceOf }) =>
-      bucketSourceOf(flags, session, io, {
+      // The bucket is read with the caller's (security or log-archive) credentials, not the member role's.
+      bucketSourceOf(flags, callerSession, io, {
         since,
         now: startedAt,
         regions,
@@ -217,7 +247,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
         startedAt,
       },
       {
-        iam: responseIamPort(session),
+        iam: iamPort,
         blastRadius: async (userName, leaveOut) => {
           const [{ iamInventoryPort }, { authorizationsOf }, { userBlastRadius }, { blastRadiusView }] =
             await Promise.all([
@@ -340,6 +370,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     );
   withOutputFile(cmd, "the incident report (mode 0600)", false);
   withInvestigateOptions(cmd);
+  withOrgOption(cmd);
   withBucketOptions(cmd);
   cmd.addHelpText(
     "after",
@@ -359,6 +390,7 @@ Examples:
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes --logs ./cloudtrail-bucket-copy --format json > incident.json
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes --remediate
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes --athena --bucket org-trail --org-id o-a1b2c3d4e5
+  keywarden respond AKIAIOSFODNN7EXAMPLE --yes --org      # a key of any account of your organization
 
 With --athena, the trail bucket is also queried in Athena (90 days back, or from --since if earlier),
 after containment; --yes also confirms a query estimated above --max-scan-gb (see \`keywarden trail --help\`).`,

@@ -6,7 +6,7 @@ import { parseChoice } from "../errors.js";
 import { defaultFormat, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
 import { parseRegions, parseSince } from "../../response/inputs.js";
-import { responseWiring, withInvestigateOptions, type InvestigateFlags } from "./respond.js";
+import { responseWiring, withInvestigateOptions, withOrgOption, type InvestigateFlags } from "./respond.js";
 import { plainTable as table } from "../../report/plain-table.js";
 import { bucketSourceOf, engineOf, withBucketOptions, type BucketFlags } from "../bucket-wiring.js";
 
@@ -66,6 +66,7 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
       "Pass the 20-character key id that starts with AKIA (or ASIA), e.g. keywarden trail AKIAIOSFODNN7EXAMPLE.",
     );
   }
+  (await import("../org-key.js")).checkOrgFlags(flags);
   const since = parseSince(flags.since, new Date());
   const regions = parseRegions(flags.regions?.join(","));
   const logPaths = flags.logs ?? [];
@@ -96,11 +97,11 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
     import("../../response/redact.js"),
   ]);
   const needsSession = flags.lookup !== false || engine !== null;
-  const wiring = needsSession ? await responseWiring(flags, io) : null;
+  const wiring = needsSession ? await responseWiring(flags, io, accessKeyId) : null;
   const now = new Date();
   const bucket =
     wiring && engine !== null
-      ? await bucketSourceOf(flags, wiring.session, io, {
+      ? await bucketSourceOf(flags, wiring.callerSession, io, {
           since,
           now,
           regions,
@@ -189,6 +190,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     );
   withOutputFile(cmd, "the summary");
   withInvestigateOptions(cmd);
+  withOrgOption(cmd);
   withBucketOptions(cmd);
   cmd
     .option("--dry-run", "with --athena or --engine: print the SQL and the scan estimate, run nothing")
@@ -214,6 +216,7 @@ and reads them here instead; --engine auto picks local up to 2 GB.
 Examples:
   keywarden trail AKIAIOSFODNN7EXAMPLE --since 7d
   keywarden trail AKIAIOSFODNN7EXAMPLE --no-lookup --logs ./AWSLogs --format json
+  keywarden trail AKIAIOSFODNN7EXAMPLE --org --since 7d      # in the key's own account of your organization
   keywarden trail AKIAIOSFODNN7EXAMPLE --athena --bucket org-trail --org-id o-a1b2c3d4e5 --since 30d --dry-run
   keywarden trail AKIAIOSFODNN7EXAMPLE --engine auto --bucket org-trail --org-id o-a1b2c3d4e5 --output-location s3://athena-results/kw/`,
   );

@@ -1,6 +1,7 @@
 import { dateRange } from "../query/athena.js";
 import { logsRoot, type TableSpec } from "./ddl.js";
 import type { BucketPort } from "./ports.js";
+import { mapLimited, spreadDays, stratified } from "./sample.js";
 
 // Before a query runs: how many bytes it will read. Athena bills the bytes it scans, and with
 // partition projection it scans exactly the objects under the partitions the WHERE clause
@@ -9,8 +10,9 @@ import type { BucketPort } from "./ports.js";
 //
 // Accounts and regions come from the query when known (the key's account from
 // sts:GetAccessKeyInfo, --regions), otherwise from the bucket's own folders. An organization over
-// months can have tens of thousands of partition folders; past `maxPrefixes` a spread sample of
-// them is listed and the total scaled up, and the estimate says so.
+// months can have tens of thousands of partition folders; past `maxPrefixes` a sample of them is
+// listed and the total scaled up (stratified by account and region: sample.ts), and the estimate
+// says so. bench/athena-pruning measures the sample's error.
 
 export interface Estimate {
   bytes: number;
@@ -37,19 +39,6 @@ export function datesBetween(from: string, to: string): string[] {
   const end = Date.parse(`${to.replace(/\//g, "-")}T00:00:00Z`);
   for (let t = Date.parse(`${from.replace(/\//g, "-")}T00:00:00Z`); t <= end; t += DAY_MS)
     out.push(new Date(t).toISOString().slice(0, 10).replace(/-/g, "/"));
-  return out;
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
 
@@ -87,29 +76,55 @@ export async function estimateScan(bucket: BucketPort, input: EstimateInput): Pr
     return regions.map((region) => ({ account, region }));
   });
   const pairs = perAccount.flat();
-  const prefixes = pairs.flatMap(({ account, region }) =>
-    dates.map((d) => `${root}${account}/CloudTrail/${region}/${d}/`),
-  );
-  const max = input.maxPrefixes ?? 2_000;
+  const prefixOf = (pair: { account: string; region: string }, date: string) =>
+    `${root}${pair.account}/CloudTrail/${pair.region}/${date}/`;
+  const prefixes = pairs.flatMap((pair) => dates.map((d) => prefixOf(pair, d)));
+  const max = input.maxPrefixes ?? 4_000;
   const sampled = prefixes.length > max;
-  // An even spread (every k-th folder) rather than the first ones: days and accounts differ.
-  const chosen = sampled
-    ? Array.from({ length: max }, (_, i) => prefixes[Math.floor((i * prefixes.length) / max)] as string)
-    : prefixes;
-  const sizes = await mapLimited(chosen, concurrency, (p) => bucket.sizeUnder(b, p));
+  const size = (p: string) => bucket.sizeUnder(b, p);
+  const sized = async (chosen: string[]) => {
+    const sizes = await mapLimited(chosen, concurrency, size);
+    for (const s of sizes) requests += s.requests;
+    return sizes;
+  };
   let bytes = 0;
   let objects = 0;
-  for (const s of sizes) {
-    bytes += s.bytes;
-    objects += s.objects;
-    requests += s.requests;
+  let listed = sampled ? max : prefixes.length;
+  if (!sampled || pairs.length >= max) {
+    // Every folder; or, with more account/region pairs than the budget, an even spread of pairs,
+    // one day each at the pair's own offset (a common day would alias weekdays), scaled up.
+    const chosen = sampled
+      ? Array.from({ length: max }, (_, i) => {
+          const p = Math.floor((i * pairs.length) / max);
+          return prefixOf(
+            pairs[p] as (typeof pairs)[number],
+            dates[spreadDays(p, dates.length, 1)[0] as number] as string,
+          );
+        })
+      : prefixes;
+    for (const s of await sized(chosen)) {
+      bytes += s.bytes;
+      objects += s.objects;
+    }
+    const scale = chosen.length > 0 ? prefixes.length / chosen.length : 0;
+    bytes *= scale;
+    objects *= scale;
+  } else {
+    // Fewer pairs than the budget: each pair is sampled (src/response/athena/sample.ts says why).
+    const est = await stratified(pairs.length, dates.length, max, concurrency, async (pair, day) => {
+      const s = await size(prefixOf(pairs[pair] as (typeof pairs)[number], dates[day] as string));
+      requests += s.requests;
+      return s;
+    });
+    bytes = est.bytes;
+    objects = est.objects;
+    listed = est.listed;
   }
-  const scale = chosen.length > 0 ? prefixes.length / chosen.length : 0;
   return {
-    bytes: Math.round(bytes * scale),
-    objects: Math.round(objects * scale),
+    bytes: Math.round(bytes),
+    objects: Math.round(objects),
     partitions: prefixes.length,
-    listed: chosen.length,
+    listed,
     requests,
     sampled,
     accounts,
