@@ -25,7 +25,8 @@ export interface ResponderEvent {
   userName: string | null;
 }
 
-export type ParsedEvent = { ok: true; event: ResponderEvent } | { ok: false; reason: string };
+/** `invalid`: not an EventBridge event at all (a replayed file that is wrong); otherwise one not acted on. */
+export type ParsedEvent = { ok: true; event: ResponderEvent } | { ok: false; reason: string; invalid?: true };
 
 const ACCOUNT = /^\d{12}$/;
 
@@ -37,7 +38,7 @@ const str = (v: unknown): string | null => (typeof v === "string" && v.length > 
 /** Reads an EventBridge event as delivered (the whole envelope). Never throws. */
 export function parseEvent(raw: unknown): ParsedEvent {
   const e = obj(raw);
-  if (!e) return { ok: false, reason: "not an EventBridge event (not a JSON object)" };
+  if (!e) return { ok: false, invalid: true, reason: "not an EventBridge event (not a JSON object)" };
   const source = str(e.source);
   const eventId = str(e.id);
   const time = str(e.time);
@@ -45,11 +46,12 @@ export function parseEvent(raw: unknown): ParsedEvent {
   if (!source || !eventId || !time || !detail || !str(e["detail-type"])) {
     return {
       ok: false,
+      invalid: true,
       reason: "not an EventBridge event (it needs id, source, detail-type, time and detail)",
     };
   }
   if (Number.isNaN(Date.parse(time)))
-    return { ok: false, reason: `the event's time "${time}" is not a time` };
+    return { ok: false, invalid: true, reason: `the event's time "${time}" is not a time` };
   const envelopeAccount = str(e.account);
   const base = { eventId, time: new Date(time).toISOString() };
   switch (source) {

@@ -22,6 +22,8 @@ export interface KeyOutcome {
   detail: string;
   /** The finished report, when this run wrote one (contained or dry run). */
   report?: IncidentReport;
+  /** Why containment failed, as thrown (the CLI exits with its code); never logged by the Lambda. */
+  error?: unknown;
 }
 
 export interface HandlerResult {
@@ -119,7 +121,7 @@ async function handleKey(event: ResponderEvent, key: string, deps: HandlerDeps):
     await release(store, event, key);
     const detail = err instanceof Error ? err.message : String(err);
     deps.log(`${masked}: not contained: ${detail}`);
-    return { key: masked, status: "failed", incidentId: null, detail };
+    return { key: masked, status: "failed", incidentId: null, detail, error: err };
   }
   await finish(store, event, key, deps.worker, deps.now(), report.incidentId);
   await notifyIncident(store, event, report, deps);

@@ -31,7 +31,7 @@ export interface LambdaContext {
 
 /** The handler result without the reports (they are in the store): what goes to the function's log. */
 export type LambdaResult = Omit<HandlerResult, "keys"> & {
-  keys: Omit<HandlerResult["keys"][number], "report">[];
+  keys: Omit<HandlerResult["keys"][number], "report" | "error">[];
 };
 
 const line = (text: string) => {
@@ -148,7 +148,10 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env) {
     } finally {
       for (const s of opened) await s.close();
     }
-    const out: LambdaResult = { ...result, keys: result.keys.map(({ report: _report, ...k }) => k) };
+    const out: LambdaResult = {
+      ...result,
+      keys: result.keys.map(({ report: _report, error: _error, ...k }) => k),
+    };
     line(JSON.stringify(out));
     const failed = out.keys.filter((k) => k.status === "failed");
     // A failed invocation is retried by Lambda (and lands in its dead-letter queue in the end).
