@@ -189,3 +189,26 @@ describe("respond --event: usage errors before any AWS call (exit 2, one line)",
     60_000,
   );
 });
+
+describe("permissions responder", () => {
+  it("lists respond's actions (no removal) plus what the Lambda adds", async () => {
+    const r = await runCli(["permissions", "responder"]);
+    expect(r.code).toBe(0);
+    const actions = (JSON.parse(r.stdout) as { Statement: { Action: string[] }[] }).Statement.flatMap(
+      (s) => s.Action,
+    );
+    for (const a of [
+      "sts:GetAccessKeyInfo",
+      "iam:GetAccessKeyLastUsed",
+      "iam:UpdateAccessKey",
+      "iam:AttachUserPolicy",
+      "cloudtrail:LookupEvents",
+      "iam:ListUserTags",
+      "sns:Publish",
+      "secretsmanager:GetSecretValue",
+      "sts:AssumeRole",
+    ])
+      expect(actions).toContain(a);
+    expect(actions).not.toContain("iam:DeleteAccessKey");
+  }, 60_000);
+});
