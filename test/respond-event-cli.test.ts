@@ -1,6 +1,7 @@
 import { CreateAccessKeyCommand, ListAccessKeysCommand } from "@aws-sdk/client-iam";
 import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -31,9 +32,10 @@ afterEach(async () => {
   await recorder.close();
 });
 
-const cli = (args: string[]) =>
+const cli = (args: string[], extra: Record<string, string> = {}) =>
   runCli(args, {
     env: {
+      ...extra,
       KEYWARDEN_HOME: home,
       AWS_ENDPOINT_URL: recorder.url,
       AWS_ACCESS_KEY_ID: "testing",
@@ -75,7 +77,38 @@ describe("respond --event FILE", () => {
   it("contains the key with respond's calls first; a replay changes nothing and calls nothing", async () => {
     const key = await leakedKey("event-cli");
     const file = await eventFile("guardduty-iam-user", key);
-    const r = await cli(["respond", "--event", file, "--yes", "--regions", "us-east-1", "--format", "json"]);
+    // The Lambda's notification variables work for a replay too: a real local webhook receiver.
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => (body += c));
+      req.on("end", () => {
+        bodies.push(body);
+        res.writeHead(200).end("ok");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const notify = {
+      KW_HOOK_SECRET: "hook-signing-secret",
+      KEYWARDEN_CONFIG_JSON: JSON.stringify({
+        version: 1,
+        owners: { default: "security@example.com" },
+        notifications: {
+          channels: [
+            {
+              type: "webhook",
+              url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`,
+              secretEnv: "KW_HOOK_SECRET",
+            },
+          ],
+        },
+      }),
+    };
+    const r = await cli(
+      ["respond", "--event", file, "--yes", "--regions", "us-east-1", "--format", "json"],
+      notify,
+    );
     expect(r.stderr).toContain("contained");
     expect(r.code).toBe(0);
     expect([...calls().slice(0, 2)].sort()).toEqual([
@@ -90,11 +123,22 @@ describe("respond --event FILE", () => {
     expect(await incidents()).toHaveLength(1);
 
     recorder.clear();
-    const again = await cli(["respond", "--event", file, "--yes", "--regions", "us-east-1"]);
+    expect(bodies).toHaveLength(1);
+    expect(JSON.parse(bodies[0] ?? "{}")).toMatchObject({
+      owner: "security@example.com",
+      notifications: [{ kind: "incident", accessKeyId: key }],
+    });
+    const again = await cli(["respond", "--event", file, "--yes", "--regions", "us-east-1"], notify);
+    await new Promise<void>((r) =>
+      server.close(() => {
+        r();
+      }),
+    );
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/duplicate \(incident inc-/);
     expect(recorder.calls).toEqual([]);
     expect(await incidents()).toHaveLength(1);
+    expect(bodies).toHaveLength(1);
   }, 180_000);
 
   it("--dry-run changes nothing and stores nothing", async () => {

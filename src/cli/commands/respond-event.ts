@@ -125,6 +125,19 @@ export async function respondEventAction(file: string, flags: EventFlags, io: Cl
         opened.push(s);
         return s.deps;
       },
+      // Notified as the Lambda notifies, from the same variables: a replay tells owner and team once.
+      ...(io.env.KEYWARDEN_CONFIG_JSON || io.env.KEYWARDEN_SNS_TOPIC_ARN
+        ? {
+            channels: async () =>
+              (await import("../../responder/lambda-notify.js")).lambdaChannels(io.env, await session, log),
+            ownerOf: async (_e, report) =>
+              (await import("../../responder/lambda-notify.js")).ownerOfUser(
+                io.env,
+                await session,
+                report.userName,
+              ),
+          }
+        : {}),
       worker: `${hostname()}:${process.pid}`,
       now: () => new Date(),
       log,
