@@ -57,7 +57,7 @@ const SECTIONS: Record<string, HelpSection> = {
   permissions: { exitCodes: "0 printed, 2 an unknown verb" },
   respond: {
     exitCodes:
-      "0 contained and investigated, 1 a region's lookup or a --strict read failed (containment stands), 2 usage, 3 credentials, 4 access denied, 5 AWS or network failure, 6 environment, 7 the key belongs to another account (with --org: an account outside your organization)",
+      "0 contained and investigated (--event: also an event handled already or not acted on), 1 a region's lookup or a --strict read failed (containment stands), 2 usage (an --event file that cannot be read or is not an EventBridge event), 3 credentials, 4 access denied, 5 AWS or network failure, 6 environment, 7 the key belongs to another account (with --org: an account outside your organization)",
   },
   trail: {
     exitCodes:

@@ -5,7 +5,8 @@ import { maskKeyId } from "../domain/key-id.js";
 
 export interface NotificationItem {
   dedupeKey: string;
-  kind: "countdown" | "overdue" | "action" | "warn" | "stalled";
+  /** incident: the responder contained a key (deadline: when; reason: the event; fix: the incident). */
+  kind: "countdown" | "overdue" | "action" | "warn" | "stalled" | "incident";
   owner: string | null;
   accountId: string;
   userName: string;
@@ -47,12 +48,24 @@ export function headline(n: NotificationItem): string {
       return `${key} of ${n.userName}: ${n.outcome ?? `${n.stage} done`}`;
     case "stalled":
       return `${key} of ${n.userName}: its rotation failed and needs you`;
+    case "incident":
+      return `${key} of ${n.userName}: ${n.outcome ?? "contained"}`;
     default:
       return `${key} of ${n.userName}: needs attention`;
   }
 }
 
 export function paragraph(n: NotificationItem): string {
+  if (n.kind === "incident") {
+    return [
+      headline(n),
+      `  User: ${n.userName} (account ${n.accountId})`,
+      `  Key: ${maskKeyId(n.accessKeyId)}`,
+      `  Contained: ${n.deadline}`,
+      `  Why: ${n.reason}`,
+      `  Next: ${n.fix}`,
+    ].join("\n");
+  }
   return [
     headline(n),
     `  User: ${n.userName} (account ${n.accountId})`,
@@ -73,7 +86,9 @@ export function composeMessage(owner: string | null, items: NotificationItem[]):
     owner ? `Hello ${owner},` : "Hello,",
     "",
     ...items.map(paragraph).flatMap((p) => [p, ""]),
-    "Sent by keywarden enforce. An exemption needs a reason and an expiry date in the policy file.",
+    items.every((i) => i.kind === "incident")
+      ? "Sent by keywarden's responder. The key stays inactive until someone rotates it; the incident lists what it did."
+      : "Sent by keywarden enforce. An exemption needs a reason and an expiry date in the policy file.",
   ].join("\n");
   return { owner, subject, text, items };
 }

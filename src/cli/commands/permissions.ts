@@ -11,6 +11,7 @@ import {
 } from "../../response/ports.js";
 import { ATHENA_QUERY_PERMISSIONS, ATHENA_SETUP_PERMISSIONS } from "../../response/athena/ports.js";
 import { ROTATION_PERMISSIONS, TARGET_PERMISSIONS } from "../../rotation/ports.js";
+import { RESPONDER_PERMISSIONS } from "../../responder/permissions.js";
 import { ENFORCE_PERMISSIONS } from "../../policy/ports.js";
 import { PLAN_MIGRATION_PERMISSIONS } from "../../migration/ports.js";
 import { SCAN_VERIFY_PERMISSIONS } from "../../scan/join.js";
@@ -33,6 +34,8 @@ export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
   rotate: [...ROTATION_PERMISSIONS, ...TARGET_PERMISSIONS.secretsmanager, ...TARGET_PERMISSIONS.ssm],
   // With --org, also the key's account, its membership and the organization role.
   respond: [...new Set([...RESPOND_PERMISSIONS, ...REMEDIATE_PERMISSIONS, ...ORG_KEY_PERMISSIONS])],
+  // The event-driven responder's Lambda role (respond without --remediate, plus what the Lambda adds).
+  responder: RESPONDER_PERMISSIONS,
   trail: [...TRAIL_PERMISSIONS, ...ORG_KEY_PERMISSIONS],
   "plan-migration": PLAN_MIGRATION_PERMISSIONS,
   // `athena setup`, and what `trail --athena` / `respond --athena` add to their own verbs.
@@ -74,7 +77,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     .argument("[verbs...]", `verbs to cover (default: all of ${Object.keys(VERB_PERMISSIONS).join(", ")})`)
     .addHelpText(
       "after",
-      "\nExamples:\n  keywarden permissions audit > keywarden-audit-policy.json\n  keywarden permissions audit audit-securityhub -o audit-policy.json   # audit --to securityhub",
+      "\nExamples:\n  keywarden permissions audit > keywarden-audit-policy.json\n  keywarden permissions audit audit-securityhub -o audit-policy.json   # audit --to securityhub\n  keywarden permissions responder   # the responder Lambda's role: respond plus iam:ListUserTags, sns:Publish, secretsmanager:GetSecretValue, sts:AssumeRole",
     );
   // An IAM policy is JSON whatever the terminal; --format json is taken so scripts can say it everywhere.
   cmd.option(

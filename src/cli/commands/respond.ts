@@ -39,6 +39,8 @@ interface RespondFlags extends InvestigateFlags, BucketFlags {
   remediate?: boolean;
   format?: (typeof FORMATS)[number];
   output?: string;
+  /** --event FILE: the responder's path on a saved EventBridge event (respond-event.ts). */
+  event?: string;
 }
 
 /** Commander options shared by respond and trail. */
@@ -352,7 +354,11 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
     .description(
       "Contain a compromised access key (deactivate + quarantine), then investigate CloudTrail, sweep what it created and write an incident report",
     )
-    .argument("<access-key-id>", "the leaked key, e.g. AKIAIOSFODNN7EXAMPLE")
+    .argument("[access-key-id]", "the leaked key, e.g. AKIAIOSFODNN7EXAMPLE (not with --event)")
+    .option(
+      "--event <file>",
+      "contain the keys a saved EventBridge event names (AWS Health exposure, GuardDuty finding, keywarden scan hit) as the responder Lambda does; a replay of an event already handled changes nothing",
+    )
     .option(
       "--since <time>",
       "when the compromise is thought to have started (ISO time or 36h/7d); earlier events are the baseline",
@@ -391,11 +397,31 @@ Examples:
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes --remediate
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes --athena --bucket org-trail --org-id o-a1b2c3d4e5
   keywarden respond AKIAIOSFODNN7EXAMPLE --yes --org      # a key of any account of your organization
+  keywarden respond --event guardduty-finding.json --yes     # replay an event, as the Lambda runs it
+  keywarden respond --event health-event.json --dry-run
 
 With --athena, the trail bucket is also queried in Athena (90 days back, or from --since if earlier),
 after containment; --yes also confirms a query estimated above --max-scan-gb (see \`keywarden trail --help\`).`,
   );
-  cmd.action(async (accessKeyId: string) => {
-    exit(await respondAction(accessKeyId, cmd.opts(), io));
+  cmd.action(async (accessKeyId: string | undefined) => {
+    const flags: RespondFlags = cmd.opts();
+    if (flags.event !== undefined) {
+      if (accessKeyId !== undefined) {
+        throw new UsageError(
+          "pass an access key id or --event FILE, not both",
+          "The event names its keys: keywarden respond --event FILE --yes.",
+        );
+      }
+      const { respondEventAction } = await import("./respond-event.js");
+      exit(await respondEventAction(flags.event, flags, io));
+      return;
+    }
+    if (accessKeyId === undefined) {
+      throw new UsageError(
+        "respond needs the access key id to contain (or --event FILE)",
+        "Run keywarden respond AKIAIOSFODNN7EXAMPLE --yes, or keywarden respond --event event.json --yes.",
+      );
+    }
+    exit(await respondAction(accessKeyId, flags, io));
   });
 }
