@@ -9,7 +9,8 @@ Why a launcher rather than plain `moto_server`: the test-only endpoints must run
 process as moto so that they can reach moto's in-memory backends directly (seeding 5,000 users
 over the IAM API takes ~40 s; in-process it takes well under a second), and a few behaviours of
 stock moto differ from AWS in ways keywarden's audit depends on (credential report, root account,
-inactive keys, CloudTrail LookupEvents). Those are patched here, in one place, with the reason.
+inactive keys, CloudTrail LookupEvents, EventBridge rules with a Lambda target). Those are patched
+here, in one place, with the reason.
 
 Test-only endpoints (JSON in, JSON out; errors are HTTP 400 with {"error": "..."}):
   GET  /_test/health                 -> {"ok": true, "moto": "<version>"}
@@ -1280,6 +1281,36 @@ def patch_athena():
     AthenaResponse.get_query_results = get_query_results
 
 
+# ---------------------------------------------------------------------------------------------
+# EventBridge: events for a Lambda target (stock moto: NotImplementedError -> HTTP 500)
+# ---------------------------------------------------------------------------------------------
+# moto delivers a matched event to SQS, logs, archives and buses, and raises for any other target,
+# so one Lambda target on a rule makes every PutEvents that matches it fail. The responder's rules
+# target its function; tests see what a rule matched through a test queue added as a second target.
+# Here Lambda targets are skipped (the event is not invoked: moto would need Docker for that) and
+# the rule's other targets are served by moto's own code, on a shallow copy so the rule is not
+# changed under a concurrent PutTargets.
+
+
+def patch_events_lambda_targets():
+    import copy
+
+    from moto.events import models as events_models
+    from moto.utilities.arns import parse_arn
+
+    original = events_models.Rule.send_to_targets
+
+    def send_to_targets(self, original_event, transform_input=True):
+        kept = [t for t in self.targets if parse_arn(t["Arn"]).service != "lambda"]
+        if len(kept) == len(self.targets):
+            return original(self, original_event, transform_input)
+        rule = copy.copy(self)
+        rule.targets = kept
+        return original(rule, original_event, transform_input)
+
+    events_models.Rule.send_to_targets = send_to_targets
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="keywarden's moto-based AWS emulator")
     parser.add_argument("port", nargs="?", type=int, default=0)
@@ -1305,6 +1336,7 @@ def main(argv):
     patch_simulation()
     patch_securityhub()
     patch_athena()
+    patch_events_lambda_targets()
 
     server = make_server("127.0.0.1", args.port, App(), threaded=True)
     if args.exit_with_parent:
