@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// npm run bench [-- --bench audit|org|store|trail|scan|all] [-- --users N] [-- --repeats N] [-- --quick]
+// npm run bench [-- --bench audit|org|store|trail|scan|respond|responder|all] [-- --users N] [-- --repeats N] [-- --quick]
 // Runs the benchmarks (default: all of them, one after the other) and writes
 // bench/results/<bench>.json. See bench/README.md.
 
@@ -12,8 +12,9 @@ import { benchStore, STORE_FULL, STORE_QUICK } from "./store.js";
 import { benchTrail, TRAIL_FULL, TRAIL_QUICK } from "./trail.js";
 import { benchScan, SCAN_FULL, SCAN_QUICK, summarizeScan } from "./scan.js";
 import { benchRespond, RESPOND_FULL, RESPOND_QUICK, summarizeRespond } from "./respond.js";
+import { benchResponder, RESPONDER_FULL, RESPONDER_QUICK, summarizeResponder } from "./responder.js";
 
-const BENCHES = ["audit", "org", "store", "trail", "scan", "respond"] as const;
+const BENCHES = ["audit", "org", "store", "trail", "scan", "respond", "responder"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -27,7 +28,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|all] [--users N] [--repeats N] [--quick]`,
+    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|responder|all] [--users N] [--repeats N] [--quick]`,
   );
   process.exit(2);
 }
@@ -235,6 +236,14 @@ async function main(): Promise<void> {
       const result = await benchRespond(opts);
       const file = await write("respond", result);
       console.log(summarizeRespond(result as Parameters<typeof summarizeRespond>[0]));
+      console.log(`wrote ${file}`);
+    } else if (bench === "responder") {
+      const opts = { ...(args.quick ? RESPONDER_QUICK : RESPONDER_FULL) };
+      if (args.explicitRepeats) opts.runs = args.repeats;
+      console.log(`bench responder: the Lambda bundle's size and ${opts.runs} cold starts against bare node`);
+      const result = await benchResponder(opts);
+      const file = await write("responder", result);
+      console.log(summarizeResponder(result));
       console.log(`wrote ${file}`);
     } else if (bench === "scan") {
       const opts = { ...(args.quick ? SCAN_QUICK : SCAN_FULL) };
