@@ -295,6 +295,25 @@ describe("deploy responder: nothing is created", () => {
     expect(await bucketNames()).toEqual(before);
   });
 
+  it("the global --store names the function's store; this machine's KEYWARDEN_STORE does not", async () => {
+    type T = {
+      Resources: { Function: { Properties: { Environment: { Variables: Record<string, unknown> } } } };
+    };
+    const vars = (out: string) => (JSON.parse(out) as T).Resources.Function.Properties.Environment.Variables;
+    const given = await runCli(
+      ["--store", "postgres://keywarden@db.example.com:5432/kw", "deploy", "responder", "--format", "json"],
+      { env: { ...env(), KEYWARDEN_STORE: "/home/me/.keywarden/store.db" } },
+    );
+    expect(given.code, given.stderr).toBe(0);
+    expect(vars(given.stdout).KEYWARDEN_STORE).toBe("postgres://keywarden@db.example.com:5432/kw");
+    const local = await runCli(["deploy", "responder"], {
+      env: { ...env(), KEYWARDEN_STORE: "/home/me/.keywarden/store.db" },
+    });
+    expect(local.code, local.stderr).toBe(0);
+    expect(vars(local.stdout)).not.toHaveProperty("KEYWARDEN_STORE");
+    expect(local.stderr).toContain("keep no incident record");
+  });
+
   it("bad input is refused (exit 2) before any bucket, upload or stack", async () => {
     const before = await bucketNames();
     const bad: [string[], string][] = [

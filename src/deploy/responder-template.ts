@@ -5,6 +5,7 @@
 // second inline policy, scoped to those resources.
 import { leastPrivilegePolicy } from "../cli/commands/permissions.js";
 import { RESPONDER_EVENT_KINDS } from "./event-rules.js";
+import { RESPONDER_ENV } from "./responder-env.js";
 
 export interface ResponderSettings {
   stackName: string;
@@ -21,16 +22,7 @@ export interface ResponderSettings {
   regions?: readonly string[] | undefined;
 }
 
-/** The names the handler reads (src/responder/lambda.ts): keep them in step. */
-export const RESPONDER_ENV = {
-  store: "KEYWARDEN_STORE",
-  storeSecretArn: "KEYWARDEN_STORE_SECRET_ARN",
-  config: "KEYWARDEN_CONFIG_JSON",
-  orgRoleName: "KEYWARDEN_ORG_ROLE_NAME",
-  externalId: "KEYWARDEN_EXTERNAL_ID",
-  snsTopicArn: "KEYWARDEN_SNS_TOPIC_ARN",
-  regions: "KEYWARDEN_REGIONS",
-} as const;
+export { RESPONDER_ENV };
 
 export const RESPONDER_HANDLER = "index.handler";
 export const RESPONDER_RUNTIME = "nodejs20.x";
