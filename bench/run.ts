@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// npm run bench [-- --bench audit|org|store|trail|scan|respond|serve|athena-pruning|all] [-- --users N] [-- --repeats N] [-- --quick]
+// npm run bench [-- --bench audit|org|store|trail|scan|respond|serve|athena-pruning|responder|all] [-- --users N] [-- --repeats N] [-- --quick]
 // Runs the benchmarks (default: all of them, one after the other) and writes
 // bench/results/<bench>.json. See bench/README.md.
 
@@ -13,9 +13,10 @@ import { benchTrail, TRAIL_FULL, TRAIL_QUICK } from "./trail.js";
 import { benchScan, SCAN_FULL, SCAN_QUICK, summarizeScan } from "./scan.js";
 import { benchRespond, RESPOND_FULL, RESPOND_QUICK, summarizeRespond } from "./respond.js";
 import { benchServe, SERVE_FULL, SERVE_QUICK } from "./serve.js";
+import { benchResponder, RESPONDER_FULL, RESPONDER_QUICK, summarizeResponder } from "./responder.js";
 import { benchAthenaPruning, PRUNING_FULL, PRUNING_QUICK, summarizeAthenaPruning } from "./athena-pruning.js";
 
-const BENCHES = ["audit", "org", "store", "trail", "scan", "respond", "serve", "athena-pruning"] as const;
+const BENCHES = ["audit", "org", "store", "trail", "scan", "respond", "serve", "athena-pruning", "responder"] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
@@ -29,7 +30,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|serve|athena-pruning|all] [--users N] [--repeats N] [--quick]`,
+    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|serve|athena-pruning|responder|all] [--users N] [--repeats N] [--quick]`,
   );
   process.exit(2);
 }
@@ -257,6 +258,14 @@ async function main(): Promise<void> {
       const result = await benchAthenaPruning(opts);
       const file = await write("athena-pruning", result);
       console.log(summarizeAthenaPruning(result));
+      console.log(`wrote ${file}`);
+    } else if (bench === "responder") {
+      const opts = { ...(args.quick ? RESPONDER_QUICK : RESPONDER_FULL) };
+      if (args.explicitRepeats) opts.runs = args.repeats;
+      console.log(`bench responder: the Lambda bundle's size and ${opts.runs} cold starts against bare node`);
+      const result = await benchResponder(opts);
+      const file = await write("responder", result);
+      console.log(summarizeResponder(result));
       console.log(`wrote ${file}`);
     } else if (bench === "scan") {
       const opts = { ...(args.quick ? SCAN_QUICK : SCAN_FULL) };

@@ -63,6 +63,8 @@ const VERBS = [
   "hook",
   "hook install",
   "serve",
+  "deploy",
+  "deploy responder",
 ];
 
 describe("help", () => {

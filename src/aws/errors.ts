@@ -164,6 +164,7 @@ const SERVICE_IDS: Record<string, string> = {
   ec2: "EC2",
   athena: "Athena",
   s3: "S3",
+  cloudformation: "CloudFormation",
 };
 
 /**

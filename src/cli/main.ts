@@ -41,6 +41,7 @@ const COMMANDS: readonly (readonly [string, () => Promise<CommandModule>])[] = [
   ["scan", () => import("./commands/scan.js")],
   ["hook", () => import("./commands/hook.js")],
   ["serve", () => import("./commands/serve.js")],
+  ["deploy", () => import("./commands/deploy.js")],
 ];
 
 /**

@@ -9,7 +9,8 @@ Why a launcher rather than plain `moto_server`: the test-only endpoints must run
 process as moto so that they can reach moto's in-memory backends directly (seeding 5,000 users
 over the IAM API takes ~40 s; in-process it takes well under a second), and a few behaviours of
 stock moto differ from AWS in ways keywarden's audit depends on (credential report, root account,
-inactive keys, CloudTrail LookupEvents). Those are patched here, in one place, with the reason.
+inactive keys, CloudTrail LookupEvents, EventBridge rules with a Lambda target, the responder's
+CloudFormation resources). Those are patched here, in one place, with the reason.
 
 Test-only endpoints (JSON in, JSON out; errors are HTTP 400 with {"error": "..."}):
   GET  /_test/health                 -> {"ok": true, "moto": "<version>"}
@@ -1280,6 +1281,119 @@ def patch_athena():
     AthenaResponse.get_query_results = get_query_results
 
 
+# ---------------------------------------------------------------------------------------------
+# EventBridge: events for a Lambda target (stock moto: NotImplementedError -> HTTP 500)
+# ---------------------------------------------------------------------------------------------
+# moto delivers a matched event to SQS, logs, archives and buses, and raises for any other target,
+# so one Lambda target on a rule makes every PutEvents that matches it fail. The responder's rules
+# target its function; tests see what a rule matched through a test queue added as a second target.
+# Here Lambda targets are skipped (the event is not invoked: moto would need Docker for that) and
+# the rule's other targets are served by moto's own code, on a shallow copy so the rule is not
+# changed under a concurrent PutTargets.
+
+
+def patch_events_lambda_targets():
+    import copy
+
+    from moto.events import models as events_models
+    from moto.utilities.arns import parse_arn
+
+    original = events_models.Rule.send_to_targets
+
+    def send_to_targets(self, original_event, transform_input=True):
+        kept = [t for t in self.targets if parse_arn(t["Arn"]).service != "lambda"]
+        if len(kept) == len(self.targets):
+            return original(self, original_event, transform_input)
+        rule = copy.copy(self)
+        rule.targets = kept
+        return original(rule, original_event, transform_input)
+
+    events_models.Rule.send_to_targets = send_to_targets
+
+
+# ---------------------------------------------------------------------------------------------
+# CloudFormation: what the responder's stack needs that stock moto lacks
+# ---------------------------------------------------------------------------------------------
+# - AWS::IAM::Role with inline Policies whose PolicyDocument is a JSON object (as CloudFormation
+#   takes it): moto stores str(dict), a Python repr that GetRolePolicy then returns. Here the
+#   document is serialised as JSON first, as moto already does for AssumeRolePolicyDocument.
+# - AWS::SQS::QueuePolicy: not modelled, so moto skips it (no queue policy, a resource with no
+#   type in DescribeStackResources). Here it sets the Policy attribute of each queue it names.
+
+
+def patch_cloudformation_responder():
+    from moto.core.common_models import CloudFormationModel
+    from moto.sqs.models import sqs_backends
+
+    original_role = iam_models.Role.create_from_cloudformation_json.__func__
+
+    def create_role(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        for policy in cloudformation_json.get("Properties", {}).get("Policies", []):
+            if not isinstance(policy.get("PolicyDocument"), str):
+                policy["PolicyDocument"] = json.dumps(policy["PolicyDocument"])
+        return original_role(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    iam_models.Role.create_from_cloudformation_json = classmethod(create_role)
+
+    def queue_names(properties):
+        # A queue's Ref is its URL; the backend is keyed by name.
+        return [str(q).rstrip("/").split("/")[-1] for q in properties.get("Queues", [])]
+
+    def set_policy(properties, account_id, region_name, document):
+        backend = sqs_backends[account_id][region_name]
+        for name in queue_names(properties):
+            backend.set_queue_attributes(name, {"Policy": document})
+
+    class QueuePolicy(CloudFormationModel):
+        # moto's model metaclass files each model under the service its module names.
+        __module__ = "moto.sqs.models"
+
+        def __init__(self, resource_name, queues):
+            self.resource_name = resource_name
+            self.queues = queues
+
+        @property
+        def physical_resource_id(self):
+            return self.resource_name
+
+        @staticmethod
+        def cloudformation_name_type():
+            return ""
+
+        @staticmethod
+        def cloudformation_type():
+            return "AWS::SQS::QueuePolicy"
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+            properties = cloudformation_json["Properties"]
+            document = properties["PolicyDocument"]
+            if not isinstance(document, str):
+                document = json.dumps(document)
+            set_policy(properties, account_id, region_name, document)
+            return cls(resource_name, queue_names(properties))
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):
+            return cls.create_from_cloudformation_json(
+                original_resource.resource_name, cloudformation_json, account_id, region_name
+            )
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            set_policy(cloudformation_json.get("Properties", {}), account_id, region_name, "")
+
+    from moto.cloudformation import parsing
+
+    # The model map is built once, from CloudFormationModel's subclasses: rebuilt with this one.
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
+    return QueuePolicy
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description="keywarden's moto-based AWS emulator")
     parser.add_argument("port", nargs="?", type=int, default=0)
@@ -1305,6 +1419,8 @@ def main(argv):
     patch_simulation()
     patch_securityhub()
     patch_athena()
+    patch_events_lambda_targets()
+    patch_cloudformation_responder()
 
     server = make_server("127.0.0.1", args.port, App(), threaded=True)
     if args.exit_with_parent:

@@ -1,4 +1,5 @@
 import { Option, type Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { EXTERNAL_ID, ROLE_NAME } from "../aws-names.js";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ExitCode, UsageError } from "../../domain/errors.js";
@@ -54,8 +55,6 @@ export interface AuditFlags {
 }
 
 const DEFAULT_ACCOUNT_CONCURRENCY = 4;
-const ROLE_NAME = /^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 
 export function thresholdsFrom(flags: AuditFlags): Thresholds {
   const t: Thresholds = {

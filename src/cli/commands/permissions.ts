@@ -16,6 +16,7 @@ import { ENFORCE_PERMISSIONS } from "../../policy/ports.js";
 import { PLAN_MIGRATION_PERMISSIONS } from "../../migration/ports.js";
 import { SCAN_VERIFY_PERMISSIONS } from "../../scan/join.js";
 import { SECURITY_HUB_PERMISSIONS } from "../../report/securityhub-sync.js";
+import { DEPLOY_PERMISSIONS } from "../../deploy/permissions.js";
 import { withOutputFile } from "../common-options.js";
 import { closest, parseChoice } from "../errors.js";
 import type { CliIO } from "../io.js";
@@ -52,6 +53,8 @@ export const VERB_PERMISSIONS: Record<string, readonly string[]> = {
       ...RESPOND_PERMISSIONS,
     ]),
   ],
+  // `deploy responder --apply`: the stack's resources are created with the caller's permissions.
+  deploy: DEPLOY_PERMISSIONS,
 };
 
 export function leastPrivilegePolicy(verbs: string[]): object {
