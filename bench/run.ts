@@ -16,7 +16,17 @@ import { benchServe, SERVE_FULL, SERVE_QUICK } from "./serve.js";
 import { benchResponder, RESPONDER_FULL, RESPONDER_QUICK, summarizeResponder } from "./responder.js";
 import { benchAthenaPruning, PRUNING_FULL, PRUNING_QUICK, summarizeAthenaPruning } from "./athena-pruning.js";
 
-const BENCHES = ["audit", "org", "store", "trail", "scan", "respond", "serve", "athena-pruning", "responder"] as const;
+const BENCHES = [
+  "audit",
+  "org",
+  "store",
+  "trail",
+  "scan",
+  "respond",
+  "serve",
+  "athena-pruning",
+  "responder",
+] as const;
 type BenchName = (typeof BENCHES)[number];
 
 interface Args {
