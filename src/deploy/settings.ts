@@ -16,7 +16,7 @@ export interface DeployFlags {
   store?: string | undefined;
   storeSecretArn?: string | undefined;
   snsTopicArn?: string | undefined;
-  orgRole?: string | undefined;
+  roleName?: string | undefined;
   externalId?: string | undefined;
   regions?: string[] | undefined;
 }
@@ -92,16 +92,19 @@ export function settingsFrom(flags: DeployFlags, config: unknown): ResponderSett
       "Pass arn:aws:sns:REGION:ACCOUNT:TOPIC, or leave it out to have the stack create a topic.",
     );
   }
-  if (flags.externalId !== undefined && flags.orgRole === undefined) {
+  if (flags.externalId !== undefined && flags.roleName === undefined) {
     fail(
-      "--external-id only applies with --org-role",
-      "Add --org-role OrganizationAccountAccessRole (or your role).",
+      "--external-id only applies with --role-name",
+      "Add --role-name OrganizationAccountAccessRole (or your role).",
     );
   }
-  if (flags.orgRole !== undefined && (!ROLE_NAME.test(flags.orgRole) || flags.orgRole.startsWith("arn:"))) {
+  if (
+    flags.roleName !== undefined &&
+    (!ROLE_NAME.test(flags.roleName) || flags.roleName.startsWith("arn:"))
+  ) {
     fail(
-      `--org-role "${flags.orgRole}" is not an IAM role name`,
-      "Pass the role's name (not its ARN), e.g. --org-role OrganizationAccountAccessRole.",
+      `--role-name "${flags.roleName}" is not an IAM role name`,
+      "Pass the role's name (not its ARN), e.g. --role-name OrganizationAccountAccessRole.",
     );
   }
   if (flags.externalId !== undefined && !EXTERNAL_ID.test(flags.externalId)) {
@@ -120,7 +123,7 @@ export function settingsFrom(flags: DeployFlags, config: unknown): ResponderSett
     storeSecretArn: flags.storeSecretArn,
     config,
     snsTopicArn: flags.snsTopicArn,
-    orgRoleName: flags.orgRole,
+    orgRoleName: flags.roleName,
     externalId: flags.externalId,
     regions: flags.regions,
   };

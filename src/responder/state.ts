@@ -98,13 +98,7 @@ export async function finish(
   now: Date,
   incidentId: string,
 ): Promise<void> {
-  const held = await store.getRecord(CLAIM_KIND, claimId(e, key));
-  await store.putRecord({
-    kind: CLAIM_KIND,
-    id: claimId(e, key),
-    subject: key,
-    data: { ...(held?.data ?? {}), state: "done", worker, incidentId, doneAt: now.toISOString() },
-  });
+  await settleClaim(store, e, key, { state: "done", worker, incidentId, doneAt: now.toISOString() });
   const k = await store.getRecord(KEY_KIND, key);
   // Only a newer event moves the key's marker forward.
   if (!k || timeOf(k) <= e.time) {
@@ -131,18 +125,27 @@ export async function supersede(
   by: StoredRecord,
   now: Date,
 ): Promise<void> {
+  await settleClaim(store, e, key, {
+    state: "superseded",
+    incidentId: typeof by.data.incidentId === "string" ? by.data.incidentId : null,
+    supersededBy: by.data.eventId ?? null,
+    doneAt: now.toISOString(),
+  });
+}
+
+/** The claim's final state, over what the claim already held. */
+async function settleClaim(
+  store: Store,
+  e: ResponderEvent,
+  key: string,
+  data: Record<string, unknown>,
+): Promise<void> {
   const held = await store.getRecord(CLAIM_KIND, claimId(e, key));
   await store.putRecord({
     kind: CLAIM_KIND,
     id: claimId(e, key),
     subject: key,
-    data: {
-      ...(held?.data ?? {}),
-      state: "superseded",
-      incidentId: typeof by.data.incidentId === "string" ? by.data.incidentId : null,
-      supersededBy: by.data.eventId ?? null,
-      doneAt: now.toISOString(),
-    },
+    data: { ...(held?.data ?? {}), ...data },
   });
 }
 

@@ -1,4 +1,5 @@
 import type { AwsSession } from "../aws/session.js";
+import { ownerBlastRadius } from "../aws/owner-blast-radius.js";
 import type { RegionalClients } from "../aws/regional.js";
 import type { LookupPort } from "../response/ports.js";
 import type { RespondDeps } from "../response/respond.js";
@@ -48,21 +49,7 @@ export async function respondDepsFor(
     })());
   const deps: RespondDeps = {
     iam: responseIamPort(session),
-    blastRadius: async (userName, leaveOut) => {
-      const [{ iamInventoryPort }, { authorizationsOf }, { userBlastRadius }, { blastRadiusView }] =
-        await Promise.all([
-          import("../aws/iam-inventory.js"),
-          import("../inventory/authorizations.js"),
-          import("../access/principal.js"),
-          import("../audit/risk.js"),
-        ]);
-      const details = await iamInventoryPort(session).getAuthorizationDetails();
-      const accountId = details.users[0]?.arn.split(":")[4] ?? "";
-      const a = authorizationsOf(accountId, details).find((u) => u.userName === userName);
-      if (!a) return null;
-      const before = { ...a, policies: a.policies.filter((p) => p.arn === null || p.arn !== leaveOut) };
-      return blastRadiusView(userBlastRadius(before));
-    },
+    blastRadius: ownerBlastRadius(session),
     lookup: {
       regions: async () => (await investigation()).lookup.regions(),
       lookup: async (region, key, window) => (await investigation()).lookup.lookup(region, key, window),

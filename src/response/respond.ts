@@ -1,4 +1,5 @@
 import type { KeyBlastRadiusView } from "../domain/audit-report.js";
+import { mapWithConcurrency } from "../inventory/concurrency.js";
 import { ConflictError, UsageError } from "../domain/errors.js";
 import { isAccessKeyId, maskKeyId } from "../domain/key-id.js";
 import { categoryCounts, indicators, newSince, suspiciousEvents } from "./analyze.js";
@@ -88,19 +89,6 @@ export function validateKeyId(accessKeyId: string): void {
   }
 }
 
-async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /** LookupEvents in every region plus the log files: the key's events, oldest first. */
 export async function collectEvents(
   deps: Pick<RespondDeps, "lookup" | "logs" | "bucket" | "progress" | "regionConcurrency">,
@@ -136,7 +124,7 @@ export async function collectEvents(
     lookupRegions = opts.regions && opts.regions.length > 0 ? opts.regions : await deps.lookup.regions();
     step(`LookupEvents by AccessKeyId in ${lookupRegions.length} region(s): ${lookupRegions.join(", ")}`);
     let done = 0;
-    const perRegion = await mapLimited(lookupRegions, deps.regionConcurrency ?? 8, async (region) => {
+    const perRegion = await mapWithConcurrency(lookupRegions, deps.regionConcurrency ?? 8, async (region) => {
       let found: TrailEvent[];
       try {
         found = await deps.lookup.lookup(region, opts.accessKeyId, { start: opts.windowStart ?? undefined });

@@ -29,7 +29,7 @@ interface DeployResponderFlags {
   config?: string;
   storeSecretArn?: string;
   snsTopicArn?: string;
-  orgRole?: string;
+  roleName?: string;
   externalId?: string;
   regions?: string[];
 }
@@ -194,8 +194,8 @@ Exit codes: 0 deployed (or printed), 2 usage, 3 credentials, 4 access denied, 5 
       "--sns-topic-arn <arn>",
       "an existing SNS topic for team notifications (default: the stack creates one)",
     )
-    .option("--org-role <name>", "in an organization: the role the function assumes in member accounts")
-    .option("--external-id <id>", "with --org-role: the external id its trust policy requires")
+    .option("--role-name <name>", "in an organization: the role the function assumes in member accounts")
+    .option("--external-id <id>", "with --role-name: the external id its trust policy requires")
     .option(
       "--regions <list>",
       "regions the function's investigation reads (default: every enabled one)",
@@ -211,13 +211,13 @@ an EventBridge rule per event kind (AWS Health AWS_RISK_CREDENTIALS_EXPOSED, Gua
 an IAM user's AKIA key, keywarden scan hits) with the dead-letter queue and a retry policy; an SNS
 topic unless --sns-topic-arn names one. The store comes from the global --store (a postgres:// URL
 without a password) or --store-secret-arn. The caller needs \`keywarden permissions deploy\`.
-In an organization, deploy to the delegated security account and pass --org-role, as audit --org.
+In an organization, deploy to the delegated security account and pass --role-name, as audit --org.
 
 Examples:
   keywarden deploy responder --dry-run
   keywarden deploy responder -o responder.yaml --config keywarden.yaml
   keywarden deploy responder --apply --store-secret-arn arn:aws:secretsmanager:us-east-1:111111111111:secret:kw-store
-  keywarden deploy responder --apply --yes --org-role OrganizationAccountAccessRole --external-id kw-2026
+  keywarden deploy responder --apply --yes --role-name OrganizationAccountAccessRole --external-id kw-2026
 
 Exit codes: 0 deployed (or printed), 2 usage (a bad flag, not confirmed), 3 credentials, 4 access denied, 5 AWS failure (the stack failed: one line per failed resource), 6 environment (no bundle, unreadable config), 7 the stack is busy or must be deleted first`,
   );

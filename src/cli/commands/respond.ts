@@ -1,4 +1,5 @@
 import type { Command, CommandUnknownOpts } from "@commander-js/extra-typings";
+import { ownerBlastRadius } from "../../aws/owner-blast-radius.js";
 import { UsageError } from "../../domain/errors.js";
 import { maskKeyId } from "../../domain/key-id.js";
 import type { AwsSession } from "../../aws/session.js";
@@ -250,21 +251,7 @@ async function respondAction(accessKeyId: string, flags: RespondFlags, io: CliIO
       },
       {
         iam: iamPort,
-        blastRadius: async (userName, leaveOut) => {
-          const [{ iamInventoryPort }, { authorizationsOf }, { userBlastRadius }, { blastRadiusView }] =
-            await Promise.all([
-              import("../../aws/iam-inventory.js"),
-              import("../../inventory/authorizations.js"),
-              import("../../access/principal.js"),
-              import("../../audit/risk.js"),
-            ]);
-          const details = await iamInventoryPort(session).getAuthorizationDetails();
-          const accountId = details.users[0]?.arn.split(":")[4] ?? "";
-          const a = authorizationsOf(accountId, details).find((u) => u.userName === userName);
-          if (!a) return null;
-          const before = { ...a, policies: a.policies.filter((p) => p.arn === null || p.arn !== leaveOut) };
-          return blastRadiusView(userBlastRadius(before));
-        },
+        blastRadius: ownerBlastRadius(session),
         lookup: {
           regions: async () => (await investigation()).lookup.regions(),
           lookup: async (region, key, window) => (await investigation()).lookup.lookup(region, key, window),

@@ -1,7 +1,8 @@
 import { dateRange } from "../query/athena.js";
 import { logsRoot, type TableSpec } from "./ddl.js";
 import type { BucketPort } from "./ports.js";
-import { mapLimited, spreadDays, stratified } from "./sample.js";
+import { mapWithConcurrency } from "../../inventory/concurrency.js";
+import { spreadDays, stratified } from "./sample.js";
 
 // Before a query runs: how many bytes it will read. Athena bills the bytes it scans, and with
 // partition projection it scans exactly the objects under the partitions the WHERE clause
@@ -68,7 +69,7 @@ export async function estimateScan(bucket: BucketPort, input: EstimateInput): Pr
   const dates = datesBetween(range.from ?? "", range.to ?? "");
   const concurrency = input.concurrency ?? 16;
   // Regions that hold logs, per account (one listing each), unless the query names them.
-  const perAccount = await mapLimited(accounts, concurrency, async (account) => {
+  const perAccount = await mapWithConcurrency(accounts, concurrency, async (account) => {
     const regions =
       input.regions && input.regions.length > 0
         ? [...input.regions].sort()
@@ -83,7 +84,7 @@ export async function estimateScan(bucket: BucketPort, input: EstimateInput): Pr
   const sampled = prefixes.length > max;
   const size = (p: string) => bucket.sizeUnder(b, p);
   const sized = async (chosen: string[]) => {
-    const sizes = await mapLimited(chosen, concurrency, size);
+    const sizes = await mapWithConcurrency(chosen, concurrency, size);
     for (const s of sizes) requests += s.requests;
     return sizes;
   };

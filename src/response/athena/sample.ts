@@ -1,4 +1,5 @@
 import type { ListedPrefix } from "./ports.js";
+import { mapWithConcurrency } from "../../inventory/concurrency.js";
 
 // The estimate of a wide query (every account of an organization over 90 days: ~150,000 partition
 // folders) from a budget of folder listings. Measured on bench/athena-pruning's simulated
@@ -28,20 +29,6 @@ export interface Stratified {
   listed: number;
 }
 
-/** `fn` over `items`, at most `limit` at a time, results in order. */
-export async function mapLimited<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
-
 /**
  * Bytes and objects of `pairs` x `days` folders from at most `max` listings (`pairs` < `max`):
  * one day per pair, then the rest of the budget in proportion to each pair's first figure.
@@ -55,7 +42,9 @@ export async function stratified(
   list: (pair: number, day: number) => Promise<ListedPrefix>,
 ): Promise<Stratified> {
   const indexes = Array.from({ length: pairs }, (_, p) => p);
-  const first = await mapLimited(indexes, concurrency, (p) => list(p, spreadDays(p, days, 1)[0] as number));
+  const first = await mapWithConcurrency(indexes, concurrency, (p) =>
+    list(p, spreadDays(p, days, 1)[0] as number),
+  );
   const total = first.reduce((a, s) => a + s.bytes, 0);
   const budget = max - pairs;
   // Half the weight in proportion to the first figure, half even: a pair whose first day was
@@ -71,7 +60,7 @@ export async function stratified(
       .slice(1)
       .map((day) => ({ p, day }));
   });
-  const rest = await mapLimited(more, concurrency, ({ p, day }) => list(p, day));
+  const rest = await mapWithConcurrency(more, concurrency, ({ p, day }) => list(p, day));
   // A pair is the mean of its later days when it has any: how many it got depends on the first
   // day's figure, and averaging that day in would pull big first days down and leave small ones
   // alone (an estimate that reads low).
