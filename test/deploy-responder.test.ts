@@ -2,7 +2,7 @@
 // CREATE_COMPLETE, its role carries the policy `permissions respond` prints, and each rule's
 // pattern is tested by the emulator's own matching (PutEvents of the sample events, a test queue as
 // the rule's second target: moto's TestEventPattern answers nothing). The function's code is the
-// stand-in handler (the real one, src/responder/lambda.ts, is written on another branch).
+// real handler's bundle (src/responder/lambda.ts); test/responder-bundle.test.ts runs it.
 import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -77,12 +77,9 @@ async function bucketNames(): Promise<string[]> {
 
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "kw-responder-bundle-"));
-  const built = await buildResponderBundle(
-    join(REPO_ROOT, "test", "fixtures", "responder", "stand-in-handler.ts"),
-    dir,
-  );
+  const built = await buildResponderBundle(join(REPO_ROOT, "src", "responder", "lambda.ts"), dir);
   bundleZip = built.zip;
-}, 60_000);
+}, 120_000);
 
 describe("deploy responder --apply", () => {
   let outputs: Record<string, string> = {};

@@ -17,6 +17,24 @@ export interface BuiltBundle {
   zipBytes: number;
 }
 
+/** better-sqlite3, replaced: opening a SQLite store in the bundle is one clear error. */
+const nativeSqliteStub = {
+  name: "keywarden-no-sqlite",
+  setup(build: {
+    onResolve: (o: { filter: RegExp }, f: () => { path: string; namespace: string }) => void;
+    onLoad: (o: { filter: RegExp; namespace: string }, f: () => { contents: string; loader: "js" }) => void;
+  }) {
+    build.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: "better-sqlite3", namespace: "kw-stub" }));
+    build.onLoad({ filter: /.*/, namespace: "kw-stub" }, () => ({
+      loader: "js",
+      contents: `export default function Database() {
+  throw new Error("the responder bundle has no SQLite: give it a PostgreSQL store (KEYWARDEN_STORE or KEYWARDEN_STORE_SECRET_ARN)");
+}
+Database.SqliteError = class SqliteError extends Error {};`,
+    }));
+  },
+};
+
 export async function buildResponderBundle(entry: string, outDir: string): Promise<BuiltBundle> {
   // esbuild is a devDependency: only a build (never the installed CLI) comes here.
   const esbuild = await import("esbuild");
@@ -31,8 +49,13 @@ export async function buildResponderBundle(entry: string, outDir: string): Promi
     legalComments: "none",
     // CommonJS dependencies bundled into ESM still call require() for Node's own modules.
     banner: { js: "import{createRequire as __kwcr}from'node:module';const require=__kwcr(import.meta.url);" },
-    // Native modules cannot run in the bundle: a handler must not reach the SQLite or DuckDB paths.
-    external: ["better-sqlite3", "@duckdb/node-api", "pg-native"],
+    // Native modules cannot run in the bundle. DuckDB and pg-native are loaded lazily (a dynamic
+    // import, a guarded require), so they stay external and fail only if reached. better-sqlite3 is
+    // imported statically by the SQLite store, which the bundle inlines: left external, that import
+    // would sit at the bundle's top and fail every cold start, so it becomes a stub that throws
+    // only when a SQLite store is opened (the Lambda's store is PostgreSQL).
+    external: ["@duckdb/node-api", "pg-native"],
+    plugins: [nativeSqliteStub],
     logLevel: "silent",
   });
   const code = result.outputFiles[0]?.contents;
