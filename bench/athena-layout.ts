@@ -11,6 +11,7 @@
 // in every other region, quieter weekends, rare spikes, accounts that joined partway through.
 
 import type { BucketPort, ListedPrefix } from "../src/response/athena/ports.js";
+import { prng } from "./prng.js";
 
 /** The 17 regions enabled by default in every account (2026). */
 export const DEFAULT_REGIONS: readonly string[] = [
@@ -59,18 +60,6 @@ export interface Layout {
   bytes: Float64Array;
   totalBytes: number;
   totalObjects: number;
-}
-
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** exp(N(mu, sigma)) by Box-Muller. */

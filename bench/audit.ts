@@ -31,6 +31,7 @@ import { startEmulator } from "../src/emulator/process.js";
 import { mapWithConcurrency } from "../src/inventory/concurrency.js";
 import { DEFAULT_THRESHOLDS } from "../src/rules/rule.js";
 import { withLoad } from "./load.js";
+import { prng } from "./prng.js";
 
 const REGION = "us-east-1";
 const DUMMY_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
@@ -76,18 +77,6 @@ export const SEED_PLAN = {
 };
 
 type LastUseCategory = "recent" | "stale" | "never";
-
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const SERVICES = ["s3", "ec2", "sts", "lambda", "dynamodb", "sqs"];
 const REGIONS = ["us-east-1", "us-east-1", "eu-west-1", "us-west-2"];
