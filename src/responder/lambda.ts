@@ -44,7 +44,8 @@ export function storeUrlOfSecret(secret: string): string {
   if (/^postgres(ql)?:\/\//i.test(text)) return text;
   let j: Record<string, unknown>;
   try {
-    j = JSON.parse(text) as Record<string, unknown>;
+    // `null` is JSON too: it has no fields, rather than failing with a TypeError on reading one.
+    j = (JSON.parse(text) ?? {}) as Record<string, unknown>;
   } catch {
     throw new UsageError(
       "KEYWARDEN_STORE_SECRET_ARN: the secret is neither a postgres:// URL nor JSON",
@@ -119,12 +120,24 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env) {
 
   return async (event: unknown, context?: LambdaContext): Promise<LambdaResult> => {
     const opened: SessionDeps[] = [];
+    // One session per account and invocation: containment and the owner lookup share the role's
+    // session (the owner lookup assumed the role a second time, with one more set of clients).
+    const sessions = new Map<string, Promise<AwsSession>>();
+    const sessionOf = (e: ResponderEvent): Promise<AwsSession> => {
+      let s = sessions.get(e.account);
+      if (!s) {
+        s = sessionFor(e, context);
+        sessions.set(e.account, s);
+        void s.catch(() => sessions.delete(e.account)); // a refused role is asked again for the next key
+      }
+      return s;
+    };
     let result: HandlerResult;
     try {
       result = await handleEvent(event, {
         store: openStoreOnce,
         respondDeps: async (e, save) => {
-          const s = await respondDepsFor(await sessionFor(e, context), {
+          const s = await respondDepsFor(await sessionOf(e), {
             save,
             log: line,
             now: () => new Date(),
@@ -138,7 +151,7 @@ export function createHandler(env: NodeJS.ProcessEnv = process.env) {
         },
         ownerOf: async (e, report) => {
           const { ownerOfUser } = await import("./lambda-notify.js");
-          return ownerOfUser(env, await sessionFor(e, context), report.userName);
+          return ownerOfUser(env, await sessionOf(e), report.userName);
         },
         worker: context?.awsRequestId ?? `${hostname()}:${process.pid}`,
         now: () => new Date(),
