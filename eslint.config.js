@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import prettier from "eslint-config-prettier";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "bench/results/", "coverage/", "test/artifacts/"] },
+  { ignores: ["dist/", ".test-dist/", "node_modules/", "bench/results/", "coverage/", "test/artifacts/"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,11 +1,17 @@
 import { defineConfig } from "vitest/config";
 
+// Files run two at a time (KEYWARDEN_TEST_WORKERS to change it), each worker with its own
+// emulator (test/emulator/global-setup.ts), reset between its files. Two, not one per core:
+// a file's time is mostly its emulator's and its CLI child processes', which take the other core.
+const workers = Math.max(1, Number(process.env.KEYWARDEN_TEST_WORKERS) || 2);
+
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    // One emulator serves the whole run and is reset between files, so files run one at a time.
-    globalSetup: ["test/emulator/global-setup.ts"],
-    fileParallelism: false,
+    globalSetup: ["test/emulator/global-setup.ts", "test/helpers/cli-build.ts"],
+    fileParallelism: workers > 1,
+    maxWorkers: workers,
+    minWorkers: 1,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -12,7 +12,7 @@ import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifySignature } from "../src/notify/webhook.js";
-import { REPO_ROOT, runCli } from "./helpers/cli.js";
+import { cliCommand, REPO_ROOT, runCli } from "./helpers/cli.js";
 import { REGION, useEmulator } from "./emulator/harness.js";
 
 const emu = useEmulator();
@@ -298,9 +298,7 @@ describe("keywarden enforce against the emulator", () => {
     const child = spawn(
       process.execPath,
       [
-        "--import",
-        "tsx",
-        join("src", "cli", "bin.ts"),
+        ...cliCommand(),
         "enforce",
         "--apply",
         "--yes",

@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { lookupItemOf } from "../src/emulator/client.js";
 import type { IncidentReport } from "../src/response/types.js";
 import { attackRecords, ATTACKER_IP, writeLogFolder } from "./fixtures/cloudtrail/attack.js";
-import { REPO_ROOT, runCli } from "./helpers/cli.js";
+import { cliCommand, REPO_ROOT, runCli } from "./helpers/cli.js";
 import { DUMMY_CREDENTIALS, useEmulator } from "./emulator/harness.js";
 
 // keywarden respond and incidents through the real CLI, on the emulator.
@@ -48,9 +48,7 @@ function onTerminal(
   input: string,
 ): Promise<{ code: number | null; output: string }> {
   const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-  const command = [process.execPath, "--import", "tsx", join("src", "cli", "bin.ts"), ...args]
-    .map(quote)
-    .join(" ");
+  const command = [process.execPath, ...cliCommand(), ...args].map(quote).join(" ");
   return new Promise((resolve, reject) => {
     const child = spawn("script", ["-qec", command, "/dev/null"], {
       cwd: REPO_ROOT,

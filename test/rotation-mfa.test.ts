@@ -135,6 +135,8 @@ async function laptop(key: CreatedKey, config = "") {
     AWS_ENDPOINT_URL: emu.endpoint,
     AWS_REGION: REGION,
     KEYWARDEN_VERIFY_ATTEMPTS: "3",
+    // One process writes the user's lock tag here: no need to wait out Fischer's delay.
+    KEYWARDEN_LOCK_SETTLE_MS: "20",
     AWS_SHARED_CREDENTIALS_FILE: credentials,
     AWS_CONFIG_FILE: join(dir, "config"),
   };
@@ -378,6 +380,7 @@ describe("keywarden rotate --user (administrator) when the administrator's polic
       AWS_ENDPOINT_URL: emu.endpoint,
       AWS_REGION: REGION,
       KEYWARDEN_VERIFY_ATTEMPTS: "3",
+      KEYWARDEN_LOCK_SETTLE_MS: "20",
       AWS_ACCESS_KEY_ID: ops.accessKeyId,
       AWS_SECRET_ACCESS_KEY: ops.secretAccessKey,
     };
@@ -530,6 +533,7 @@ describe("rotate --account with MFA: the role is assumed with the MFA session", 
       AWS_ENDPOINT_URL: emu.endpoint,
       AWS_REGION: REGION,
       KEYWARDEN_VERIFY_ATTEMPTS: "3",
+      KEYWARDEN_LOCK_SETTLE_MS: "20",
       AWS_ACCESS_KEY_ID: ops.accessKeyId,
       AWS_SECRET_ACCESS_KEY: ops.secretAccessKey,
     };

@@ -1,8 +1,7 @@
 // Starts the real `keywarden serve` in a child process (as a user would) and reads the URL it
 // prints on stdout and the one-time token it prints on stderr.
 import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
-import { REPO_ROOT } from "../helpers/cli.js";
+import { cliCommand, REPO_ROOT } from "../helpers/cli.js";
 
 export interface Served {
   url: string;
@@ -17,7 +16,7 @@ export interface Served {
 const START_TIMEOUT_MS = 60_000;
 
 export async function startServe(args: string[], env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, ["--import", "tsx", join("src", "cli", "bin.ts"), "serve", ...args], {
+  const child = spawn(process.execPath, [...cliCommand(), "serve", ...args], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",

@@ -83,9 +83,18 @@ export interface EmulatorHarness {
   daysAgo(n: number, now?: Date): Date;
 }
 
+/** This worker's own emulator: files running at the same time never share one. */
+export function workerEndpoint(): string {
+  const endpoints = inject("emulatorEndpoints");
+  const worker = Math.max(1, Number(process.env.VITEST_POOL_ID) || 1);
+  const endpoint = endpoints[(worker - 1) % endpoints.length];
+  if (endpoint === undefined) throw new Error("no emulator: test/emulator/global-setup.ts did not run");
+  return endpoint;
+}
+
 /** Call once at the top of an integration test file. Resets the emulator before the file's tests. */
 export function useEmulator(): EmulatorHarness {
-  const endpoint = inject("emulatorEndpoint");
+  const endpoint = workerEndpoint();
   const client = new EmulatorClient(endpoint);
   beforeAll(async () => {
     await client.reset();

@@ -9,7 +9,7 @@ Why a launcher rather than plain `moto_server`: the test-only endpoints must run
 process as moto so that they can reach moto's in-memory backends directly (seeding 5,000 users
 over the IAM API takes ~40 s; in-process it takes well under a second), and a few behaviours of
 stock moto differ from AWS in ways keywarden's audit depends on (credential report, root account,
-inactive keys, CloudTrail LookupEvents, EventBridge rules with a Lambda target, the responder's
+inactive keys, AWS managed policies in GetAccountAuthorizationDetails, CloudTrail LookupEvents, EventBridge rules with a Lambda target, the responder's
 CloudFormation resources). Those are patched here, in one place, with the reason.
 
 Test-only endpoints (JSON in, JSON out; errors are HTTP 400 with {"error": "..."}):
@@ -28,6 +28,7 @@ The exact JSON shapes are documented on each handler below.
 
 import argparse
 import base64
+import copy
 import datetime
 import json
 import logging
@@ -607,6 +608,52 @@ def patch_password_changes():
 
     IAMBackend.create_login_profile = create_login_profile
     IAMBackend.update_login_profile = update_login_profile
+
+
+def patch_managed_policy_loading():
+    """Not a behaviour of AWS, a cost of moto: it builds its ~1,500 AWS managed policies anew for
+    every IAM backend (one per account and partition, all rebuilt at each reset), about 0.12 s
+    each and 1.5 s for every test file. Build them once per partition and give each backend its own
+    shallow copies: its own attachment counts, the same immutable documents."""
+    original = IAMBackend._init_aws_policies
+    built = {}
+
+    def init_aws_policies(self):
+        if self.region_name not in built:
+            built[self.region_name] = original(self)
+        copies = []
+        for template in built[self.region_name]:
+            policy = copy.copy(template)
+            policy.account_id = self.account_id
+            policy.attachment_count = 0
+            copies.append(policy)
+        return copies
+
+    IAMBackend._init_aws_policies = init_aws_policies
+
+
+def patch_authorization_details():
+    """AWS's GetAccountAuthorizationDetails lists, among AWS managed policies, only those the
+    account uses (attached to a user, group or role); stock moto lists all of them, about 1,300
+    policies and 5 MB of XML per call, whatever the account holds. Keep the ones in use, and the
+    ones set as a permissions boundary, so an audit reads what it would read from AWS."""
+    original = IAMBackend.get_account_authorization_details
+
+    def get_account_authorization_details(self, policy_filter):
+        out = original(self, policy_filter)
+        aws = {id(p) for p in self.aws_managed_policies}
+        boundaries = {
+            getattr(e, "permissions_boundary_arn", None)
+            for e in list(self.users.values()) + list(self.roles.values())
+        }
+        out["managed_policies"] = [
+            p
+            for p in out["managed_policies"]
+            if id(p) not in aws or p.attachment_count > 0 or p.arn in boundaries
+        ]
+        return out
+
+    IAMBackend.get_account_authorization_details = get_account_authorization_details
 
 
 def patch_credential_report():
@@ -1415,6 +1462,8 @@ def main(argv):
         patch_inactive_keys()
     patch_password_changes()
     patch_credential_report()
+    patch_managed_policy_loading()
+    patch_authorization_details()
     patch_mfa()
     patch_simulation()
     patch_securityhub()

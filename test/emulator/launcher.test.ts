@@ -5,7 +5,10 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  CreatePolicyCommand,
+  CreateRoleCommand,
   GenerateCredentialReportCommand,
   GetAccessKeyLastUsedCommand,
   GetAccountSummaryCommand,
@@ -14,6 +17,7 @@ import {
   ListAccessKeysCommand,
   ListMFADevicesCommand,
   ListVirtualMFADevicesCommand,
+  paginateGetAccountAuthorizationDetails,
   paginateListUsers,
   paginateListVirtualMFADevices,
   type IAMClient,
@@ -369,6 +373,48 @@ describe("CloudTrail LookupEvents", () => {
     expect(paged.NextToken).toBe("2");
     expect((await lookupEvents({ MaxResults: 2, NextToken: "2" })).Events.map((e) => e.EventId)).toEqual([
       "e1",
+    ]);
+  });
+});
+
+describe("GetAccountAuthorizationDetails", () => {
+  beforeAll(() => emu.client.reset());
+
+  it("lists the AWS managed policies the account uses (as AWS does), every customer managed one", async () => {
+    const iam = emu.iam();
+    await emu.createUser("gaad-user");
+    await iam.send(
+      new AttachUserPolicyCommand({
+        UserName: "gaad-user",
+        PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
+      }),
+    );
+    await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: "unattached-local",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }],
+        }),
+      }),
+    );
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: "gaad-bounded",
+        AssumeRolePolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [] }),
+        PermissionsBoundary: "arn:aws:iam::aws:policy/PowerUserAccess",
+      }),
+    );
+    const names: string[] = [];
+    for await (const page of paginateGetAccountAuthorizationDetails(
+      { client: iam },
+      { Filter: ["User", "LocalManagedPolicy", "AWSManagedPolicy"] },
+    ))
+      names.push(...(page.Policies ?? []).map((p) => p.Arn ?? ""));
+    expect(names.sort()).toEqual([
+      `arn:aws:iam::${ACCOUNT_ID}:policy/unattached-local`,
+      "arn:aws:iam::aws:policy/PowerUserAccess",
+      "arn:aws:iam::aws:policy/ReadOnlyAccess",
     ]);
   });
 });

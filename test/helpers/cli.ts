@@ -5,6 +5,7 @@
 //   const r = await runCli(["audit", "--format", "json"], { env: { AWS_ENDPOINT_URL: emu.endpoint } });
 //   expect(r.code).toBe(0);
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -30,15 +31,26 @@ export interface RunCliOptions {
   cwd?: string;
 }
 
-export async function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
-  const home = await mkdtemp(join(tmpdir(), "keywarden-cli-home-"));
-  const cwd = opts.cwd ?? REPO_ROOT;
+/**
+ * Node's arguments that start the CLI from `cwd`: the sources transpiled once per run by
+ * test/helpers/cli-build.ts (a globalSetup), or the sources through tsx when that build is absent
+ * or KEYWARDEN_TEST_CLI=tsx.
+ */
+export function cliCommand(cwd: string = REPO_ROOT): string[] {
+  const built = join(REPO_ROOT, ".test-dist", "cli", "bin.js");
+  if (process.env.KEYWARDEN_TEST_CLI !== "tsx" && existsSync(built)) return [built];
   const fromRoot = resolve(cwd) === resolve(REPO_ROOT);
   // From another folder, `--import tsx` and the script path must not depend on the cwd.
   const tsx = fromRoot
     ? "tsx"
     : pathToFileURL(join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
-  const script = fromRoot ? BIN : join(REPO_ROOT, BIN);
+  return ["--import", tsx, fromRoot ? BIN : join(REPO_ROOT, BIN)];
+}
+
+export async function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliResult> {
+  const home = await mkdtemp(join(tmpdir(), "keywarden-cli-home-"));
+  const cwd = opts.cwd ?? REPO_ROOT;
+  const command = cliCommand(cwd);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: home,
@@ -48,7 +60,7 @@ export async function runCli(args: string[], opts: RunCliOptions = {}): Promise<
   };
   try {
     return await new Promise<CliResult>((done, fail) => {
-      const child = spawn(process.execPath, ["--import", tsx, script, ...args], {
+      const child = spawn(process.execPath, [...command, ...args], {
         cwd,
         env,
         stdio: ["ignore", "pipe", "pipe"],
