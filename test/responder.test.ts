@@ -227,6 +227,38 @@ describe("at-least-once delivery", () => {
     expect(await records("incident")).toHaveLength(2);
   }, 180_000);
 
+  it("a worker that died after containing, before finishing its claim: taken over after the lease, one incident", async () => {
+    const key = await leakedKey("leak-died");
+    const e = eventFor("guardduty-iam-user", key);
+    const handler = createHandler(await env());
+    const first = await handler(e, CONTEXT);
+    const incidentId = first.keys[0]?.incidentId;
+    // Put the claim back as the dead worker left it: held, 16 minutes ago, never finished.
+    const store = await openSqliteStore(storePath);
+    const [held] = await store.listRecords(CLAIM_KIND);
+    await store.putRecord({
+      kind: CLAIM_KIND,
+      id: held?.id ?? "",
+      subject: key,
+      data: {
+        ...held?.data,
+        state: "claimed",
+        worker: "dead-worker",
+        claimedAt: new Date(Date.now() - 16 * 60_000).toISOString(),
+      },
+    });
+    await store.close();
+    recorder.clear();
+    const again = await handler(e, { ...CONTEXT, awsRequestId: "req-retry" });
+    expect(again.keys[0]).toMatchObject({ status: "contained", incidentId });
+    expectRespondContainment(calls());
+    expect(await status("leak-died")).toBe("Inactive");
+    const incidents = await records("incident");
+    expect(incidents.map((r) => r.id)).toEqual([incidentId]);
+    expect(incidents[0]?.data.incidentId).toBe(incidentId);
+    expect((await records(CLAIM_KIND))[0]?.data).toMatchObject({ state: "done", incidentId });
+  }, 180_000);
+
   it("a containment that fails releases its claim: the next delivery tries again", async () => {
     // A key nobody in the account holds: respond refuses (KEY_NOT_FOUND / other account).
     const e = eventFor("keywarden-scan-hit", "AKIAIOSFODNN7EXAMPLE");

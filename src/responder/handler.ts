@@ -105,17 +105,23 @@ async function handleKey(event: ResponderEvent, key: string, deps: HandlerDeps):
     };
   }
   const trigger = { eventId: event.eventId, kind: event.kind, time: event.time, summary: event.summary };
+  // A worker that died after containing (its incident saved, its claim never finished) left an
+  // incident for this event: the takeover contains again (the same calls change nothing) and
+  // writes its report into that incident instead of a second one.
+  const previous = c.takenOver ? await incidentFor(store, event, key) : null;
   const save: RespondDeps["save"] = async (r) => {
+    const id = previous ?? r.incidentId;
     await store.putRecord({
       kind: "incident",
-      id: r.incidentId,
+      id,
       subject: r.accessKeyId,
-      data: { ...(r as unknown as Record<string, unknown>), trigger },
+      data: { ...(r as unknown as Record<string, unknown>), incidentId: id, trigger },
     });
   };
   let report: IncidentReport;
   try {
     report = await respond(respondOptions(deps, key, startedAt), await deps.respondDeps(event, save));
+    if (previous) report = { ...report, incidentId: previous };
   } catch (err) {
     // Whatever failed, the claim goes: the next delivery (Lambda's retry, a replay) contains.
     await release(store, event, key);
@@ -126,6 +132,15 @@ async function handleKey(event: ResponderEvent, key: string, deps: HandlerDeps):
   await finish(store, event, key, deps.worker, deps.now(), report.incidentId);
   await notifyIncident(store, event, report, deps);
   return { key: masked, status: "contained", incidentId: report.incidentId, detail: "contained", report };
+}
+
+/** The incident an earlier worker wrote for this event and key, if one did. */
+async function incidentFor(store: Store, event: ResponderEvent, key: string): Promise<string | null> {
+  for (const r of await store.listRecords("incident", { subject: key })) {
+    const t = r.data.trigger as { eventId?: unknown } | undefined;
+    if (t?.eventId === event.eventId) return r.id;
+  }
+  return null;
 }
 
 function respondOptions(deps: HandlerDeps, accessKeyId: string, startedAt: Date) {
