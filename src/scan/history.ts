@@ -7,7 +7,8 @@
 import { archiveKind, archiveLimits, scanArchive } from "./archive.js";
 import { hasBinaryExtension, isBinary, scanBuffer } from "./content.js";
 import type { RawFinding } from "./detect.js";
-import { catFileStream, git, gitLines } from "./git.js";
+import { availableParallelism } from "node:os";
+import { catFilePool, git, gitLines } from "./git.js";
 import type { Located } from "./types.js";
 
 export interface HistoryResult {
@@ -50,7 +51,10 @@ export async function scanHistory(
   counters.blobsRead = 0;
   // One pass over history: `git log --raw` names each blob the first time a commit adds it, and
   // that name goes straight to `git cat-file --batch`, which reads it once while the log goes on.
-  const reader = catFileStream(repo, opts.maxBytes, ({ sha, data }) => {
+  // Two readers where there are two cores; `seq` puts their blobs' findings back in log order.
+  const seq = new Map<string, number>();
+  const readers = Math.min(2, availableParallelism());
+  const reader = catFilePool(repo, opts.maxBytes, readers, ({ sha, data }) => {
     counters.blobsRead++;
     blobs++;
     bytes += data.length;
@@ -77,12 +81,17 @@ export async function scanHistory(
     await firstCommits(repo, firstAdded, (sha, path) => {
       if (hasBinaryExtension(path) && (opts.archiveDepth === 0 || archiveKind(path) === null))
         skipped.binary++;
-      else reader.add(sha);
+      else {
+        seq.set(sha, seq.size);
+        reader.add(sha);
+      }
     });
   } finally {
     await reader.end();
   }
   if (hits.length === 0) return { findings: [], blobs, bytes, skipped, archives, warnings };
+  // Stable: a blob's own findings keep their order.
+  hits.sort((a, b) => (seq.get(a.blob) ?? 0) - (seq.get(b.blob) ?? 0));
 
   const inHead = await head;
   // One finding per secret: the earliest commit among the blobs that contain it.
