@@ -8,7 +8,6 @@ import { join } from "node:path";
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
-  IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
 } from "@aws-sdk/client-iam";
@@ -18,7 +17,6 @@ import {
   OrganizationsClient,
   paginateListAccounts,
 } from "@aws-sdk/client-organizations";
-import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { lookupItemOf } from "../src/emulator/client.js";
 import type { IncidentReport, TrailSummary } from "../src/response/types.js";
@@ -36,25 +34,14 @@ afterEach(async () => {
   recorder = undefined;
 });
 
-/** An IAM client that acts in `accountId` (moto's x-moto-account-id header). */
-function iamIn(accountId: string): IAMClient {
-  const client = new IAMClient({ endpoint: emu.endpoint, region: REGION, credentials: DUMMY_CREDENTIALS });
-  const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
-    (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = accountId;
-    return next(args);
-  };
-  client.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
-  return client;
-}
-
 async function keyIn(accountId: string, user: string): Promise<string> {
-  const iam = iamIn(accountId);
+  const iam = emu.iamIn(accountId);
   await iam.send(new CreateUserCommand({ UserName: user }));
   return (await iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey?.AccessKeyId ?? "";
 }
 
 async function stateOf(accountId: string, user: string) {
-  const iam = iamIn(accountId);
+  const iam = emu.iamIn(accountId);
   const keys = await iam.send(new ListAccessKeysCommand({ UserName: user }));
   const pol = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: user }));
   return {

@@ -25,7 +25,7 @@ import {
   paginateListAccounts,
 } from "@aws-sdk/client-organizations";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import type { BuildMiddleware, InitializeMiddleware, MetadataBearer } from "@smithy/types";
+import type { InitializeMiddleware, MetadataBearer } from "@smithy/types";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { assumeRoleCredentials, listActiveAccounts } from "../src/aws/organizations.js";
 import { openSession } from "../src/aws/session.js";
@@ -70,17 +70,6 @@ interface Json {
     remediation: string;
   }[];
   stats: { apiCalls: Record<string, number>; durationMs: number };
-}
-
-/** An IAM client that acts in `accountId` (moto's x-moto-account-id header), auth checks off. */
-function iamIn(accountId: string): IAMClient {
-  const client = new IAMClient({ endpoint: emu.endpoint, region: REGION, credentials: DUMMY_CREDENTIALS });
-  const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
-    (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = accountId;
-    return next(args);
-  };
-  client.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
-  return client;
 }
 
 async function kw(args: string[], creds: Credentials = admin): Promise<CliResult> {
@@ -131,7 +120,7 @@ beforeAll(async () => {
 
   // The role exists in every member account without permissions; two of them get AdministratorAccess.
   for (const id of [ids.good1, ids.good2]) {
-    await iamIn(id).send(
+    await emu.iamIn(id).send(
       new AttachRolePolicyCommand({
         RoleName: ROLE,
         PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",
@@ -181,7 +170,7 @@ beforeAll(async () => {
     new AttachPolicyCommand({ PolicyId: denyIam.Policy?.PolicySummary?.Id ?? "", TargetId: ouId }),
   );
   for (const [i, id] of [ACCOUNT_ID, ids.good1, ids.good2].entries()) {
-    await iamIn(id).send(
+    await emu.iamIn(id).send(
       new PutUserPolicyCommand({
         UserName: `app-${i}`,
         PolicyName: "iam-admin",
@@ -462,7 +451,7 @@ describe("the emulator's own client", () => {
     // Guards the premise of the tests above: moto keeps each account's IAM apart.
     await emu.client.setAuth(false);
     try {
-      const users = await iamIn(ids.good2).send(new ListUsersCommand({}));
+      const users = await emu.iamIn(ids.good2).send(new ListUsersCommand({}));
       expect((users.Users ?? []).map((u) => u.UserName).sort()).toEqual(["app-2", "ci-2"]);
     } finally {
       await emu.client.setAuth(true);

@@ -1,14 +1,12 @@
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
-  IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   PutUserPolicyCommand,
   TagUserCommand,
 } from "@aws-sdk/client-iam";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import { readFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { createServer, request } from "node:http";
@@ -44,19 +42,8 @@ const CONTEXT = {
 let recorder: ActionRecorder;
 let storePath: string;
 
-/** IAM acting in `accountId` (moto's x-moto-account-id header): seeding only, never the handler. */
-function iamIn(accountId: string): IAMClient {
-  const client = new IAMClient({ endpoint: emu.endpoint, region: REGION, credentials: DUMMY_CREDENTIALS });
-  const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
-    (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = accountId;
-    return next(args);
-  };
-  client.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
-  return client;
-}
-
 async function leakedKey(accountId: string, user: string): Promise<string> {
-  const iam = iamIn(accountId);
+  const iam = emu.iamIn(accountId);
   await iam.send(new CreateUserCommand({ UserName: user }));
   await iam.send(
     new TagUserCommand({ UserName: user, Tags: [{ Key: "owner", Value: `${user}@${accountId}` }] }),
@@ -65,7 +52,7 @@ async function leakedKey(accountId: string, user: string): Promise<string> {
 }
 
 async function stateOf(accountId: string, user: string) {
-  const iam = iamIn(accountId);
+  const iam = emu.iamIn(accountId);
   const keys = await iam.send(new ListAccessKeysCommand({ UserName: user }));
   const pol = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: user }));
   return {

@@ -27,7 +27,6 @@ import {
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
 import { GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from "@aws-sdk/client-sts";
-import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import { afterAll, describe, expect, it } from "vitest";
 import { RotationMfa, signsWithOneMfaSession } from "../src/cli/rotation-mfa.js";
 import { UsageError } from "../src/domain/errors.js";
@@ -489,17 +488,6 @@ describe("how rotate tells a denial that MFA would fix from one that it would no
 });
 
 describe("rotate --account with MFA: the role is assumed with the MFA session", () => {
-  /** An IAM client acting in `accountId` (moto's x-moto-account-id header), auth checks off. */
-  function iamIn(accountId: string): IAMClient {
-    const client = new IAMClient({ endpoint: emu.endpoint, region: REGION, credentials: DUMMY_CREDENTIALS });
-    const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
-      (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = accountId;
-      return next(args);
-    };
-    client.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
-    return client;
-  }
-
   it("refused without MFA (AssumeRole is denied), done with one MFA session", async () => {
     const org = new OrganizationsClient({
       endpoint: emu.endpoint,
@@ -513,7 +501,7 @@ describe("rotate --account with MFA: the role is assumed with the MFA session", 
     )?.Id;
     expect(member).toMatch(/^\d{12}$/);
     const memberId = member ?? "";
-    await iamIn(memberId).send(
+    await emu.iamIn(memberId).send(
       new AttachRolePolicyCommand({
         RoleName: "OrganizationAccountAccessRole",
         PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess",

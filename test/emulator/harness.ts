@@ -17,6 +17,7 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import { STSClient } from "@aws-sdk/client-sts";
+import type { BuildMiddleware, MetadataBearer } from "@smithy/types";
 import { beforeAll, inject } from "vitest";
 import { EmulatorClient, type KeyStatus, type MfaKind } from "../../src/emulator/client.js";
 
@@ -76,6 +77,8 @@ export interface EmulatorHarness {
   iam(credentials?: Credentials): IAMClient;
   /** STS client on the emulator; the dummy credentials unless given. */
   sts(credentials?: Credentials): STSClient;
+  /** IAM acting in another account (moto's x-moto-account-id header), for seeding; auth checks off. */
+  iamIn(accountId: string): IAMClient;
   createUser(name: string, opts?: CreateUserOptions): Promise<CreatedUser>;
   createKey(userName: string, opts?: CreateKeyOptions): Promise<CreatedKey>;
   /** A user with AdministratorAccess and an access key: the caller to use once auth checks are on. */
@@ -104,6 +107,15 @@ export function useEmulator(): EmulatorHarness {
     new IAMClient({ endpoint, region: REGION, credentials });
   const sts = (credentials: Credentials = DUMMY_CREDENTIALS): STSClient =>
     new STSClient({ endpoint, region: REGION, credentials });
+  const iamIn = (accountId: string): IAMClient => {
+    const client = iam();
+    const header: BuildMiddleware<object, MetadataBearer> = (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers["x-moto-account-id"] = accountId;
+      return next(args);
+    };
+    client.middlewareStack.add(header, { step: "build", name: "motoAccountId" });
+    return client;
+  };
 
   async function createUser(name: string, opts: CreateUserOptions = {}): Promise<CreatedUser> {
     const admin = iam();
@@ -192,5 +204,5 @@ export function useEmulator(): EmulatorHarness {
     return createKey(name);
   }
 
-  return { endpoint, client, iam, sts, createUser, createKey, createAdmin, daysAgo };
+  return { endpoint, client, iam, sts, iamIn, createUser, createKey, createAdmin, daysAgo };
 }
