@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import LongestFirst from "./test/helpers/sequencer.js";
 
 // Files run two at a time (KEYWARDEN_TEST_WORKERS to change it), each worker with its own
 // emulator (test/emulator/global-setup.ts), reset between its files. Two, not one per core:
@@ -16,6 +17,7 @@ export default defineConfig({
     // next instead of loading them again for each (418 s -> 314 s for the whole run). Files
     // must therefore leave no global state behind (timers, env stubs, mocks are restored in them).
     isolate: false,
+    sequence: { sequencer: LongestFirst },
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
