@@ -9,9 +9,7 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { build } from "esbuild";
-import { REPO_ROOT } from "./cli.js";
-
-export const TEST_DIST = join(REPO_ROOT, ".test-dist");
+import { REPO_ROOT, TEST_DIST } from "./cli.js";
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {

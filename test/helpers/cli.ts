@@ -13,6 +13,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join("src", "cli", "bin.ts");
+/** Where test/helpers/cli-build.ts transpiles the sources once per run. */
+export const TEST_DIST = join(REPO_ROOT, ".test-dist");
 /** A run that takes longer than this is a hang, not a slow run: kill it and fail. */
 const RUN_TIMEOUT_MS = 60_000;
 
@@ -37,7 +39,7 @@ export interface RunCliOptions {
  * or KEYWARDEN_TEST_CLI=tsx.
  */
 export function cliCommand(cwd: string = REPO_ROOT): string[] {
-  const built = join(REPO_ROOT, ".test-dist", "cli", "bin.js");
+  const built = join(TEST_DIST, "cli", "bin.js");
   if (process.env.KEYWARDEN_TEST_CLI !== "tsx" && existsSync(built)) return [built];
   const fromRoot = resolve(cwd) === resolve(REPO_ROOT);
   // From another folder, `--import tsx` and the script path must not depend on the cwd.
