@@ -84,6 +84,71 @@ export interface Blob {
 }
 
 /**
+ * A parser for `git cat-file --batch` output, fed its stdout chunk by chunk. `onObject` hears each
+ * object asked for in order: its contents, or null when git answered "missing" or the object is
+ * larger than `maxBytes` (read past, never kept). An object that spans chunks is copied once, when
+ * its last byte arrives; one inside a chunk is a view of it.
+ */
+export function batchParser(
+  maxBytes: number,
+  onObject: (sha: string, data: Buffer | null) => void,
+): (chunk: Buffer) => void {
+  let head: Buffer = Buffer.alloc(0); // a header line split across chunks
+  let sha = "";
+  let want = -1; // bytes of content (+1 newline) still expected for the current object
+  let body: Buffer[] = [];
+  let have = 0;
+  let drop = 0; // bytes of an oversized object still to skip
+  return (chunk) => {
+    let at = 0;
+    while (at < chunk.length) {
+      if (drop > 0) {
+        const n = Math.min(drop, chunk.length - at);
+        drop -= n;
+        at += n;
+        continue;
+      }
+      if (want < 0) {
+        const nl = chunk.indexOf(10, at);
+        if (nl < 0) {
+          head = Buffer.concat([head, chunk.subarray(at)]);
+          return;
+        }
+        const line = head.length > 0 ? Buffer.concat([head, chunk.subarray(at, nl)]) : chunk.subarray(at, nl);
+        head = Buffer.alloc(0);
+        at = nl + 1;
+        const parts = line.toString("latin1").split(" ");
+        if (parts[1] === "missing" || parts.length < 3) {
+          onObject(parts[0] ?? "", null);
+          continue;
+        }
+        sha = parts[0] ?? "";
+        const size = Number(parts[2]);
+        if (size > maxBytes) {
+          drop = size + 1;
+          onObject(sha, null);
+          continue;
+        }
+        want = size + 1;
+        body = [];
+        have = 0;
+        continue;
+      }
+      const n = Math.min(want - have, chunk.length - at);
+      body.push(chunk.subarray(at, at + n));
+      have += n;
+      at += n;
+      if (have === want) {
+        const data = body.length === 1 ? (body[0] as Buffer) : Buffer.concat(body, have);
+        want = -1;
+        body = [];
+        onObject(sha, data.subarray(0, data.length - 1));
+      }
+    }
+  };
+}
+
+/**
  * `git cat-file --batch` over a list of object names, calling `onBlob` for each as it streams
  * in (the process reads while we parse, so memory stays at about one blob).
  */
@@ -94,34 +159,16 @@ export function catFileBatch(
 ): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn("git", ["cat-file", "--batch"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
-    let buf: Buffer = Buffer.alloc(0);
-    let want = -1; // bytes of content (+1 newline) still expected for the current object
-    let sha = "";
     let index = 0;
     let err = "";
     child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
-    child.stdout.on("data", (chunk: Buffer) => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      for (;;) {
-        if (want < 0) {
-          const nl = buf.indexOf(10);
-          if (nl < 0) return;
-          const header = buf.toString("latin1", 0, nl);
-          buf = buf.subarray(nl + 1);
-          const parts = header.split(" ");
-          if (parts[1] === "missing" || parts.length < 3) {
-            index++;
-            continue;
-          }
-          sha = parts[0] ?? "";
-          want = Number(parts[2]) + 1;
-        }
-        if (buf.length < want) return;
-        onBlob({ sha, data: buf.subarray(0, want - 1) }, index++);
-        buf = buf.subarray(want);
-        want = -1;
-      }
-    });
+    child.stdout.on(
+      "data",
+      batchParser(Number.POSITIVE_INFINITY, (sha, data) => {
+        if (data !== null) onBlob({ sha, data }, index);
+        index++;
+      }),
+    );
     child.on("error", reject);
     child.on("close", (code) => {
       if (code === 0) resolve();
@@ -200,44 +247,14 @@ export interface CatFileStream {
  */
 export function catFileStream(cwd: string, maxBytes: number, onBlob: (b: Blob) => void): CatFileStream {
   const child = spawn("git", ["cat-file", "--batch"], { cwd, stdio: ["pipe", "pipe", "pipe"] });
-  let buf: Buffer = Buffer.alloc(0);
-  let want = -1; // bytes of content (+1 newline) still expected for the current object
-  let drop = 0; // bytes of an oversized object still to skip
-  let sha = "";
   let err = "";
   child.stderr.setEncoding("utf8").on("data", (s: string) => (err += s));
-  child.stdout.on("data", (chunk: Buffer) => {
-    if (drop > 0) {
-      const n = Math.min(drop, chunk.length);
-      drop -= n;
-      chunk = chunk.subarray(n);
-      if (chunk.length === 0) return;
-    }
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    for (;;) {
-      if (want < 0) {
-        const nl = buf.indexOf(10);
-        if (nl < 0) return;
-        const parts = buf.toString("latin1", 0, nl).split(" ");
-        buf = buf.subarray(nl + 1);
-        if (parts[1] === "missing" || parts.length < 3) continue;
-        sha = parts[0] ?? "";
-        const size = Number(parts[2]);
-        if (size > maxBytes) {
-          const n = Math.min(size + 1, buf.length);
-          drop = size + 1 - n;
-          buf = buf.subarray(n);
-          if (drop > 0) return;
-          continue;
-        }
-        want = size + 1;
-      }
-      if (buf.length < want) return;
-      onBlob({ sha, data: buf.subarray(0, want - 1) });
-      buf = buf.subarray(want);
-      want = -1;
-    }
-  });
+  child.stdout.on(
+    "data",
+    batchParser(maxBytes, (sha, data) => {
+      if (data !== null) onBlob({ sha, data });
+    }),
+  );
   const closed = new Promise<void>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {

@@ -175,16 +175,19 @@ async function firstCommits(
       return;
     }
     if (!line.startsWith(":")) return;
-    // ":100644 100644 <old> <new> M\tpath" (merges, with -c: one more mode and sha per parent)
+    // ":100644 100644 <old> <new> M\tpath" (merges, with -c: one more colon, mode and sha per
+    // parent). Read by position rather than split: this runs once per changed file of history.
     const tab = line.indexOf("\t");
-    const fields = line.slice(1, tab).split(" ");
-    const status = fields[fields.length - 1] ?? "";
-    const sha = fields[fields.length - 2] ?? "";
-    if (status.startsWith("D") || found.has(sha)) return;
+    const statusAt = line.lastIndexOf(" ", tab) + 1;
+    if (line.charCodeAt(statusAt) === 68 /* D */) return;
+    const sha = line.slice(line.lastIndexOf(" ", statusAt - 2) + 1, statusAt - 1);
+    if (found.has(sha)) return;
     const path = line.slice(tab + 1);
     found.set(sha, { commit, author, date, path, order });
-    // The new mode is the last of the modes: one per parent, then the result's.
-    if (fields[(fields.length - 1) / 2 - 1] !== "160000") onNew(sha, path);
+    // The result's mode is the last of the modes (6 digits each): one per parent, then its own.
+    let parents = 0;
+    while (line.charCodeAt(parents) === 58 /* : */) parents++;
+    if (line.slice(parents * 8, parents * 8 + 6) !== "160000") onNew(sha, path);
   });
 }
 
