@@ -1,5 +1,5 @@
-import { statSync } from "node:fs";
-import { dirname, extname, resolve } from "node:path";
+import { closeSync, lstatSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import { Option, type Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { EnvironmentError, UsageError } from "../domain/errors.js";
 import { parseIntFlag } from "./errors.js";
@@ -138,16 +138,76 @@ export function defaultFormat<T extends string>(
   return (choices as readonly string[]).includes("json") ? ("json" as T) : human;
 }
 
-/** A stdout that keeps what a verb prints, so `--output` can write it once the verb succeeded. */
-export function collectingOutput(): Output & { text(): string } {
-  const parts: string[] = [];
+/**
+ * A stdout that keeps what a verb prints until it succeeded; `commit` then writes it to `path`
+ * (mode 0600 when created), `abort` drops it, so a failed run leaves the file as it was. For a
+ * regular file (or a new one) the text is spooled to a temporary file beside it and renamed over
+ * it, not held in memory: `trail` on a busy key prints ~90 MB of JSON. Anything else (a device such
+ * as /dev/stdout, a FIFO, a symbolic link) is written through at the end, as it always was.
+ */
+export function spooledOutput(path: string): Output & { commit(): void; abort(): void } {
+  let target: ReturnType<typeof lstatSync> | undefined;
+  try {
+    target = lstatSync(path);
+  } catch {
+    target = undefined; // a new file
+  }
+  const spool = target === undefined || target.isFile();
+  const temp = join(dirname(path), `.${basename(path)}.keywarden-${process.pid}.tmp`);
+  const held: string[] = [];
+  let fd: number | null = null;
+  let failure: Error | null = null;
+  const open = () => (fd ??= openSync(temp, "w", 0o600));
+  const close = () => {
+    if (fd !== null) closeSync(fd);
+    fd = null;
+  };
   return {
     isTTY: false,
     write(chunk: string) {
-      parts.push(chunk);
+      if (!spool) held.push(chunk);
+      else if (failure === null) {
+        try {
+          writeSync(open(), chunk);
+        } catch (e) {
+          failure = e as Error; // reported by commit, once the verb is done
+        }
+      }
       return true;
     },
-    text: () => parts.join(""),
+    commit() {
+      try {
+        if (failure !== null) throw failure;
+        if (spool) {
+          open();
+          close();
+          renameSync(temp, path);
+          return;
+        }
+        const out = openSync(path, "w", 0o600);
+        try {
+          for (const chunk of held) writeSync(out, chunk);
+        } finally {
+          closeSync(out);
+        }
+      } catch (e) {
+        this.abort();
+        throw new EnvironmentError(
+          "OUTPUT_NOT_WRITABLE",
+          `could not write the report to ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+          "Pass a path in a folder that exists and that you can write to.",
+        );
+      }
+    },
+    abort() {
+      held.length = 0;
+      try {
+        close();
+      } catch {
+        // already closed
+      }
+      if (spool) rmSync(temp, { force: true });
+    },
   };
 }
 

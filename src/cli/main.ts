@@ -6,11 +6,10 @@ import {
   addGlobalOptions,
   applyGlobals,
   checkOutputPath,
-  collectingOutput,
+  spooledOutput,
 } from "./common-options.js";
 import { reportError } from "./errors.js";
 import { addHelpSections } from "./help.js";
-import { writeOutput } from "./output.js";
 import { processIO, type CliIO } from "./io.js";
 import { VERSION } from "./version.js";
 
@@ -85,7 +84,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   addHelpSections(program);
   // Set by the hook when a verb's stdout is kept for --output (a holder: TypeScript cannot see the hook run).
   const collected: {
-    now?: { path: string; out: ReturnType<typeof collectingOutput>; stdout: CliIO["stdout"] };
+    now?: { path: string; out: ReturnType<typeof spooledOutput>; stdout: CliIO["stdout"] };
   } = {};
   program.hook("preAction", (_program, action) => {
     applyGlobals(program, action, io);
@@ -93,7 +92,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     if (opts.out !== undefined && opts.output === undefined) action.setOptionValue("output", opts.out);
     const path = checkOutputPath(opts.output ?? opts.out, io);
     if (path !== undefined && COLLECTS_OUTPUT.has(action)) {
-      collected.now = { path: resolve(io.cwd, path), out: collectingOutput(), stdout: io.stdout };
+      const full = resolve(io.cwd, path);
+      collected.now = { path: full, out: spooledOutput(full), stdout: io.stdout };
       io.stdout = collected.now.out;
     }
   });
@@ -103,11 +103,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     const done = collected.now;
     if (done) {
       io.stdout = done.stdout;
-      await writeOutput(io, done.out.text(), done.path, 0o600);
+      done.out.commit();
+      io.stderr.write(`keywarden: report written to ${done.path}\n`);
     }
   } catch (err) {
     // A failed verb writes no --output file: whatever was there stays as it was.
-    if (collected.now) io.stdout = collected.now.stdout;
+    if (collected.now) {
+      io.stdout = collected.now.stdout;
+      collected.now.out.abort();
+    }
     if (err instanceof CommanderError) {
       const ok =
         err.code === "commander.helpDisplayed" ||

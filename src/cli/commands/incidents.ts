@@ -5,6 +5,7 @@ import type { IncidentReport } from "../../response/types.js";
 import type { StoredRecord } from "../../store/types.js";
 import { parseChoice } from "../errors.js";
 import type { CliIO } from "../io.js";
+import { plainTable } from "../../report/plain-table.js";
 import { defaultFormat, withOutputFile } from "../common-options.js";
 
 // keywarden incidents: the incidents `respond` stored, listed, shown and rendered.
@@ -68,15 +69,7 @@ function listRows(reports: IncidentReport[]): string {
       String(r.checklist.filter((c) => c.status === "open").length),
     ]);
   }
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((x) => (x[i] ?? "").length))) ?? [];
-  return `${rows
-    .map((x) =>
-      x
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
+  return `${plainTable(rows)}\n`;
 }
 
 export function register(program: Command, io: CliIO, exit: (code: number) => void): void {

@@ -4,6 +4,7 @@ import type { NotificationData } from "../../notify/dispatch.js";
 import { parseChoice, parseIntFlag } from "../errors.js";
 import { defaultFormat, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
+import { plainTable } from "../../report/plain-table.js";
 
 interface Flags {
   format?: "table" | "json";
@@ -80,14 +81,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
             ch,
           ]);
         }
-        const w = table[0]?.map((_, i) => Math.max(...table.map((t) => (t[i] ?? "").length))) ?? [];
-        for (const t of table)
-          io.stdout.write(
-            `${t
-              .map((c, i) => c.padEnd(w[i] ?? 0))
-              .join("  ")
-              .trimEnd()}\n`,
-          );
+        io.stdout.write(`${plainTable(table)}\n`);
       }
     } finally {
       await store.close();

@@ -11,6 +11,7 @@ const FORMATS = ["table", "json"] as const;
 type Format = (typeof FORMATS)[number];
 const formatHelp = "table or json (default: table on a terminal, json otherwise)";
 import type { CliIO } from "../io.js";
+import { plainTable } from "../../report/plain-table.js";
 
 function nextAction(job: RotationJob): string {
   if (job.state === "done") return "-";
@@ -54,14 +55,7 @@ export function register(program: Command, io: CliIO, exit: (code: number) => vo
             nextAction(j),
           ]);
         }
-        const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-        for (const r of rows)
-          io.stdout.write(
-            `${r
-              .map((c, i) => c.padEnd(widths[i] ?? 0))
-              .join("  ")
-              .trimEnd()}\n`,
-          );
+        io.stdout.write(`${plainTable(rows)}\n`);
       }
     } finally {
       await store.close();

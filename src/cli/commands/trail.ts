@@ -1,13 +1,14 @@
 import type { Command } from "@commander-js/extra-typings";
 import { UsageError } from "../../domain/errors.js";
 import { maskKeyId } from "../../domain/key-id.js";
-import type { TrailSummary } from "../../response/types.js";
+import type { DimensionCount, TrailGroup, TrailSummary } from "../../response/types.js";
 import { parseChoice } from "../errors.js";
 import { defaultFormat, withOutputFile } from "../common-options.js";
 import type { CliIO } from "../io.js";
 import { parseRegions, parseSince } from "../../response/inputs.js";
 import { responseWiring, withInvestigateOptions, withOrgOption, type InvestigateFlags } from "./respond.js";
-import { plainTable as table } from "../../report/plain-table.js";
+import { plainTableChunks } from "../../report/plain-table.js";
+import { jsonChunks } from "../../report/json-chunks.js";
 import { bucketSourceOf, engineOf, withBucketOptions, type BucketFlags } from "../bucket-wiring.js";
 
 // keywarden trail: "who still uses this key?" from CloudTrail, changing nothing.
@@ -27,34 +28,80 @@ const short = (s: string | null, n: number) =>
   s === null ? "-" : s.length > n ? `${s.slice(0, n - 1)}…` : s;
 
 export function renderTrail(t: TrailSummary, format: (typeof FORMATS)[number]): string {
-  if (format === "json") return `${JSON.stringify(t, null, 2)}\n`;
+  return [...trailChunks(t, format)].join("");
+}
+
+/**
+ * The printed summary in pieces (a busy key has hundreds of thousands of groups: never one string).
+ * `redact` is applied to each group and row just before it is written, before anything is cut short.
+ */
+export function* trailChunks(
+  t: TrailSummary,
+  format: (typeof FORMATS)[number],
+  redact: (v: unknown) => unknown = (v) => v,
+): Generator<string> {
+  if (format === "json") {
+    yield* jsonChunks(t as unknown as Record<string, unknown>, redact);
+    yield "\n";
+    return;
+  }
   const head = `${t.events} event(s) made with ${maskKeyId(t.accessKeyId)}${t.since ? ` since ${t.since}` : ""}${
     t.firstSeen ? `, first ${t.firstSeen}, last ${t.lastSeen ?? ""}` : ""
   }`;
-  const rows = [["LAST SEEN", "FIRST SEEN", "COUNT", "SOURCE IP", "REGION", "EVENT", "USER AGENT"]];
-  for (const g of t.groups) {
-    rows.push([
-      format === "table" ? minute(g.lastSeen) : g.lastSeen,
-      format === "table" ? minute(g.firstSeen) : g.firstSeen,
-      String(g.count),
-      g.sourceIPAddress ?? "-",
-      g.region,
-      g.eventName,
-      short(g.userAgent, 60),
-    ]);
+  const header = ["LAST SEEN", "FIRST SEEN", "COUNT", "SOURCE IP", "REGION", "EVENT", "USER AGENT"];
+  const time = (iso: string) => (format === "table" ? minute(iso) : iso);
+  function* rows(): Generator<string[]> {
+    yield header;
+    for (const raw of t.groups) {
+      const g = redact(raw) as TrailGroup;
+      yield [
+        time(g.lastSeen),
+        time(g.firstSeen),
+        String(g.count),
+        g.sourceIPAddress ?? "-",
+        g.region,
+        g.eventName,
+        short(g.userAgent, 60),
+      ];
+    }
   }
   if (format === "markdown") {
-    const md = rows.map((r) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`);
-    md.splice(1, 0, `|${rows[0]?.map(() => "---").join("|") ?? ""}|`);
-    return `# Who uses ${maskKeyId(t.accessKeyId)}\n\n${head}\n\n${md.join("\n")}\n`;
+    yield `# Who uses ${maskKeyId(t.accessKeyId)}\n\n${head}\n\n`;
+    yield `${mdRow(header)}\n|${header.map(() => "---").join("|")}|\n`;
+    let lines: string[] = [];
+    let first = true;
+    for (const r of rows()) {
+      if (first) {
+        first = false;
+        continue;
+      }
+      lines.push(mdRow(r));
+      if (lines.length >= 1000) {
+        yield `${lines.join("\n")}\n`;
+        lines = [];
+      }
+    }
+    if (lines.length > 0) yield `${lines.join("\n")}\n`;
+    return;
   }
-  if (t.events === 0) return `${head}.\n`;
+  if (t.events === 0) {
+    yield `${head}.\n`;
+    return;
+  }
   // Who first (the question a person asks), then the detail by IP, agent, region and event.
-  const who = [["SOURCE IP", "EVENTS", "FIRST SEEN", "LAST SEEN"]];
-  for (const d of t.bySourceIP)
-    who.push([d.value ?? "-", String(d.count), minute(d.firstSeen), minute(d.lastSeen)]);
-  return `${head}\n\n${table(who)}\n\n${table(rows)}\n`;
+  yield `${head}\n\n`;
+  yield* plainTableChunks(function* () {
+    yield ["SOURCE IP", "EVENTS", "FIRST SEEN", "LAST SEEN"];
+    for (const raw of t.bySourceIP) {
+      const d = redact(raw) as DimensionCount;
+      yield [d.value ?? "-", String(d.count), minute(d.firstSeen), minute(d.lastSeen)];
+    }
+  });
+  yield "\n";
+  yield* plainTableChunks(rows);
 }
+
+const mdRow = (r: string[]) => `| ${r.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
 
 /** 2026-11-20T03:16:00.000Z -> 2026-11-20 03:16Z: enough for a table a person reads. */
 const minute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}Z`;
@@ -153,8 +200,12 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
       unreadableFiles: found.unreadableFiles,
       undatedRecords: found.undatedRecords,
     });
-    // A user agent or a file name can carry a secret too: the printed summary gets the same pass.
-    io.stdout.write(renderTrail(redactValue(summary) as TrailSummary, format));
+    // The summary holds what is printed; a busy key's hundreds of thousands of events can go
+    // before the report is written (issue 19: memory bounded whatever the number of events).
+    found.events.length = 0;
+    // A user agent or a file name can carry a secret too: the printed summary gets the same pass,
+    // a group at a time, so neither a redacted copy nor the whole text is ever held.
+    for (const piece of trailChunks(summary, format, redactValue)) io.stdout.write(piece);
     for (const f of found.lookupFailures) {
       io.stderr.write(
         `keywarden: warning: LookupEvents failed in ${f.region}, its events are missing: ${f.error}\n`,
