@@ -177,6 +177,29 @@ class Kept {
     this.cut = since ? since.toISOString() : "";
   }
 
+  // Each parsed record brings its own copy of strings that repeat across a busy key's events (the
+  // same agent, region, event name, user): kept events share one copy of each, which is a third
+  // of their memory on the 1 GB bench. Bounded, so a field that never repeats cannot grow it.
+  private readonly strings = new Map<string, string>();
+
+  private one<T extends string | null>(s: T): T {
+    if (s === null) return s;
+    const known = this.strings.get(s);
+    if (known !== undefined) return known as T;
+    if (this.strings.size < 50_000) this.strings.set(s, s);
+    return s;
+  }
+
+  private share(e: TrailEvent): void {
+    e.eventName = this.one(e.eventName);
+    e.eventSource = this.one(e.eventSource);
+    e.region = this.one(e.region);
+    e.userAgent = this.one(e.userAgent);
+    e.accessKeyId = this.one(e.accessKeyId);
+    e.userName = this.one(e.userName);
+    e.errorCode = this.one(e.errorCode);
+  }
+
   /** Keeps the records made with the key; returns how many were. */
   add(file: string, records: Rec[]): number {
     let n = 0;
@@ -184,6 +207,7 @@ class Kept {
       if (accessKeyIdOf(record) !== this.accessKeyId) continue;
       n++;
       const e = fromRecord(record, "logs", { lean: this.lean });
+      if (this.lean) this.share(e);
       if (e.eventTime === "") {
         this.undated.push({ file, eventId: e.eventId, eventName: e.eventName, time: rawTime(record) });
       } else if (e.eventTime >= this.cut) {
