@@ -4,6 +4,22 @@ export interface Output {
   write(chunk: string): unknown;
   isTTY?: boolean;
   columns?: number;
+  /** A stream's: write() returned false, and this says when its buffer has room again. */
+  once?(event: "drain", listener: () => void): unknown;
+}
+
+/**
+ * Writes `pieces` one after the other, waiting whenever the stream's buffer is full. stdout to a
+ * pipe is asynchronous in Node: without the wait, a report of ~90 MB (trail on a busy key) queues
+ * whole in memory while the reader catches up.
+ */
+export async function writePieces(out: Output, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    if (out.write(piece) === false && out.once) {
+      const once = out.once.bind(out);
+      await new Promise<void>((resolve) => once("drain", resolve));
+    }
+  }
 }
 
 export interface CliIO {

@@ -4,7 +4,7 @@ import { maskKeyId } from "../../domain/key-id.js";
 import type { DimensionCount, TrailGroup, TrailSummary } from "../../response/types.js";
 import { parseChoice } from "../errors.js";
 import { defaultFormat, withOutputFile } from "../common-options.js";
-import type { CliIO } from "../io.js";
+import { writePieces, type CliIO } from "../io.js";
 import { parseRegions, parseSince } from "../../response/inputs.js";
 import { responseWiring, withInvestigateOptions, withOrgOption, type InvestigateFlags } from "./respond.js";
 import { plainTableChunks } from "../../report/plain-table.js";
@@ -205,7 +205,7 @@ async function trailAction(accessKeyId: string, flags: TrailFlags, io: CliIO): P
     found.events.length = 0;
     // A user agent or a file name can carry a secret too: the printed summary gets the same pass,
     // a group at a time, so neither a redacted copy nor the whole text is ever held.
-    for (const piece of trailChunks(summary, format, redactValue)) io.stdout.write(piece);
+    await writePieces(io.stdout, trailChunks(summary, format, redactValue));
     for (const f of found.lookupFailures) {
       io.stderr.write(
         `keywarden: warning: LookupEvents failed in ${f.region}, its events are missing: ${f.error}\n`,
