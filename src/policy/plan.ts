@@ -367,15 +367,19 @@ export function planEnforcement(input: PlanInput): Plan {
     }
   }
 
+  // Sets, not a scan of every key per finding: an account of thousands of failing users made that
+  // quadratic.
+  const usersInScope = new Set(
+    inventory.keys.filter((k) => inScope(doc, k)).map((k) => `${k.accountId}\u0000${k.userName}`),
+  );
+  const usersWithKeys = new Set(inventory.keys.map((k) => k.userName));
   const findings = [
     ...input.findings.filter(
       (f) =>
         (f.result === "FAIL" || f.result === "WARN" || f.result === "ERROR") &&
         (f.userName === null ||
-          inventory.keys.some(
-            (k) => k.userName === f.userName && k.accountId === f.accountId && inScope(doc, k),
-          ) ||
-          !inventory.keys.some((k) => k.userName === f.userName)),
+          usersInScope.has(`${f.accountId}\u0000${f.userName}`) ||
+          !usersWithKeys.has(f.userName)),
     ),
     ...expiredExemptionFindings(doc, inventory.keys, now),
   ];

@@ -201,8 +201,25 @@ export function allUsers(
   return [...seen.values()];
 }
 
+// Rules ask for each user's keys: filtering the whole key list per user made an audit quadratic in
+// account size (5,000 users: 18 million comparisons per rule). One index per key list, rebuilt if the
+// list grew or shrank since (inventories are built, then only read).
+const keyIndexes = new WeakMap<readonly AccessKeyRecord[], { size: number; byUser: Map<string, AccessKeyRecord[]> }>();
+
 export function keysOf(inventory: Inventory, accountId: string, userName: string): AccessKeyRecord[] {
-  return inventory.keys.filter((k) => k.accountId === accountId && k.userName === userName);
+  let ix = keyIndexes.get(inventory.keys);
+  if (ix?.size !== inventory.keys.length) {
+    ix = { size: inventory.keys.length, byUser: new Map() };
+    for (const k of inventory.keys) {
+      const id = `${k.accountId}\u0000${k.userName}`;
+      const list = ix.byUser.get(id);
+      if (list) list.push(k);
+      else ix.byUser.set(id, [k]);
+    }
+    keyIndexes.set(inventory.keys, ix);
+  }
+  // A copy, as before: callers sort what they get.
+  return [...(ix.byUser.get(`${accountId}\u0000${userName}`) ?? [])];
 }
 
 /** Exact commands, with the real user name and full key id filled in. */
