@@ -85,11 +85,29 @@ function isSecretRun(run: string, depth: number): boolean {
   return ID_THEN_SECRET.test(run) || hasSecretStretch(run);
 }
 
+// trail's summary of a busy key redacts hundreds of thousands of groups whose long strings (user
+// agents, ARNs) repeat: judged once each. Bounded, and only for strings short enough to keep.
+const judged = new Map<string, string>();
+const JUDGED_MAX = 20_000;
+const JUDGED_LONGEST = 2_048;
+
 export function redactText(text: string, depth = 0): string {
-  return text.replace(ENCODED_RUN, (run) => {
+  // A secret is 40 characters at least, in any of its encodings.
+  if (text.length < 40) return text;
+  const memo = depth === 0 && text.length <= JUDGED_LONGEST;
+  if (memo) {
+    const known = judged.get(text);
+    if (known !== undefined) return known;
+  }
+  const out = text.replace(ENCODED_RUN, (run) => {
     if (run.length < 40) return run;
     return isSecretRun(decodeRun(run), depth) ? REDACTED : run;
   });
+  if (memo) {
+    if (judged.size >= JUDGED_MAX) judged.clear();
+    judged.set(text, out);
+  }
+  return out;
 }
 
 /** A deep copy with secret-named fields and secret-shaped strings (in any encoding) replaced. */
