@@ -40,6 +40,36 @@ const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2
  * An event time as ISO 8601 UTC, or null when it cannot be read. Numbers are epoch seconds (AWS
  * CLI v1) or, from 1e11 up, epoch milliseconds (CloudWatch Logs, OCSF).
  */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const num = (s: string, at: number, len: number) => {
+  let n = 0;
+  for (let i = at; i < at + len; i++) n = n * 10 + s.charCodeAt(i) - 48;
+  return n;
+};
+
+/**
+ * CloudTrail's own shape, `2026-11-20T03:02:00Z`, read without building a Date: every record of a
+ * busy key has one (trail spent more time here than parsing the records). Null for anything else,
+ * including a clock Date would roll over (24:00:00), which the general path below decides.
+ */
+function canonicalTime(v: string): string | null {
+  if (v.length !== 20 || v[4] !== "-" || v[7] !== "-" || v[10] !== "T" || v[13] !== ":" || v[16] !== ":")
+    return null;
+  if (v[19] !== "Z") return null;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
+    if (!isDigit(v.charCodeAt(i))) return null;
+  const year = num(v, 0, 4);
+  const month = num(v, 5, 2);
+  const day = num(v, 8, 2);
+  if (month < 1 || month > 12 || day < 1 || num(v, 11, 2) > 23 || num(v, 14, 2) > 59 || num(v, 17, 2) > 59)
+    return null;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const last = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  if (day > last) return null;
+  return `${v.slice(0, 19)}.000Z`;
+}
+
 export function parseEventTime(v: unknown): string | null {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (typeof v === "number" && Number.isFinite(v) && v > 0) {
@@ -47,6 +77,8 @@ export function parseEventTime(v: unknown): string | null {
     return Number.isNaN(d.getTime()) ? null : d.toISOString();
   }
   if (typeof v !== "string") return null;
+  const fast = canonicalTime(v);
+  if (fast !== null) return fast;
   const m = ISO.exec(v.trim());
   if (!m) return null;
   const [, day, clock, fraction, zone] = m;
