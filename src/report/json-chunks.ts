@@ -28,17 +28,15 @@ export function* jsonChunks(
       continue;
     }
     yield `${head}[\n`;
-    let lines: string[] = [];
-    for (let j = 0; j < raw.length; j++) {
-      const element = map(raw[j] as unknown);
-      const text = written(element) ? indent(JSON.stringify(element, null, 2), "    ") : "null";
-      lines.push(`    ${text}${j < raw.length - 1 ? "," : ""}`);
-      if (lines.length >= batch) {
-        yield `${lines.join("\n")}\n`;
-        lines = [];
-      }
+    // One JSON.stringify per batch, as an array (it writes a left-out element as null, as the
+    // whole would), its brackets cut off and its lines moved in by one level: per element, a
+    // stringify call and an indent pass cost more than the text.
+    for (let j = 0; j < raw.length; j += batch) {
+      const part = raw.slice(j, j + batch).map((v: unknown) => map(v));
+      const text = JSON.stringify(part, null, 2);
+      const last = j + batch >= raw.length;
+      yield `  ${indent(text.slice(2, -2), "  ")}${last ? "\n" : ",\n"}`;
     }
-    if (lines.length > 0) yield `${lines.join("\n")}\n`;
     yield `  ]${end}`;
   }
   yield "}";
