@@ -1,5 +1,5 @@
 /* eslint-disable no-console */
-// npm run bench [-- --bench audit|org|store|trail|scan|respond|serve|athena-pruning|responder|all] [-- --users N] [-- --repeats N] [-- --quick]
+// npm run bench [-- --bench audit|org|store|trail|trail-busy|scan|scan-issue19|respond|serve|athena-pruning|responder|all] [-- --users N] [-- --repeats N] [-- --quick]
 // Runs the benchmarks (default: all of them, one after the other) and writes
 // bench/results/<bench>.json. See bench/README.md.
 
@@ -10,7 +10,8 @@ import { benchAudit } from "./audit.js";
 import { benchOrg, ORG_FULL, ORG_QUICK } from "./org.js";
 import { benchStore, STORE_FULL, STORE_QUICK } from "./store.js";
 import { benchTrail, TRAIL_FULL, TRAIL_QUICK } from "./trail.js";
-import { benchScan, SCAN_FULL, SCAN_QUICK, summarizeScan } from "./scan.js";
+import { benchTrailBusy, summarizeTrailBusy, TRAIL_BUSY_FULL, TRAIL_BUSY_QUICK } from "./trail-busy.js";
+import { benchScan, SCAN_FULL, SCAN_ISSUE19, SCAN_QUICK, summarizeScan } from "./scan.js";
 import { benchRespond, RESPOND_FULL, RESPOND_QUICK, summarizeRespond } from "./respond.js";
 import { benchServe, SERVE_FULL, SERVE_QUICK } from "./serve.js";
 import { benchResponder, RESPONDER_FULL, RESPONDER_QUICK, summarizeResponder } from "./responder.js";
@@ -21,7 +22,9 @@ const BENCHES = [
   "org",
   "store",
   "trail",
+  "trail-busy",
   "scan",
+  "scan-issue19",
   "respond",
   "serve",
   "athena-pruning",
@@ -40,7 +43,7 @@ interface Args {
 
 function usage(message: string): never {
   console.error(
-    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|scan|respond|serve|athena-pruning|responder|all] [--users N] [--repeats N] [--quick]`,
+    `${message}\nusage: npm run bench -- [--bench audit|org|store|trail|trail-busy|scan|scan-issue19|respond|serve|athena-pruning|responder|all] [--users N] [--repeats N] [--quick]`,
   );
   process.exit(2);
 }
@@ -241,6 +244,14 @@ async function main(): Promise<void> {
           `same groups as jq: ${String(result.sameGroupsAsJq)}`,
       );
       console.log(`wrote ${file}`);
+    } else if (bench === "trail-busy") {
+      const opts = { ...(args.quick ? TRAIL_BUSY_QUICK : TRAIL_BUSY_FULL) };
+      if (args.explicitRepeats) opts.repeats = args.repeats;
+      console.log(`bench trail-busy: ${opts.mb} MB of CloudTrail logs, ${opts.repeats} pair(s) per case`);
+      const result = await benchTrailBusy(opts);
+      const file = await write("trail-busy", result);
+      console.log(summarizeTrailBusy(result));
+      console.log(`wrote ${file}`);
     } else if (bench === "respond") {
       const opts = { ...(args.quick ? RESPOND_QUICK : RESPOND_FULL) };
       if (args.explicitRepeats) opts.pairs = args.repeats;
@@ -277,14 +288,14 @@ async function main(): Promise<void> {
       const file = await write("responder", result);
       console.log(summarizeResponder(result));
       console.log(`wrote ${file}`);
-    } else if (bench === "scan") {
-      const opts = { ...(args.quick ? SCAN_QUICK : SCAN_FULL) };
+    } else if (bench === "scan" || bench === "scan-issue19") {
+      const opts = { ...(args.quick ? SCAN_QUICK : bench === "scan" ? SCAN_FULL : SCAN_ISSUE19) };
       if (args.explicitRepeats) opts.repeats = args.repeats;
       console.log(
         `bench scan: ${(opts.treeBytes / 1024 ** 2).toFixed(0)} MiB tree, ${opts.commits} commits, ${opts.repeats} repeat(s)`,
       );
       const result = await benchScan(opts);
-      const file = await write("scan", result);
+      const file = await write(bench, result);
       console.log(summarizeScan(result));
       console.log(`wrote ${file}`);
     } else {

@@ -47,6 +47,18 @@ export const SCAN_FULL: ScanBenchOptions = {
   timeoutMs: 20 * 60_000,
 };
 
+/** The sizes issue 19 measured: 300 MiB trees, a 3,000-commit history, 3 pairs each. */
+export const SCAN_ISSUE19: ScanBenchOptions = {
+  treeBytes: 300 * 1024 ** 2,
+  nodeModulesBytes: 300 * 1024 ** 2,
+  copies: 10,
+  commits: 3_000,
+  plants: 20,
+  repeats: 3,
+  secretlintBytes: 5 * 1024 ** 2,
+  timeoutMs: 10 * 60_000,
+};
+
 export const SCAN_QUICK: ScanBenchOptions = {
   treeBytes: 50 * 1024 ** 2,
   nodeModulesBytes: 30 * 1024 ** 2,

@@ -2,24 +2,28 @@
 // bench/trail-busy: `keywarden trail --logs` on a busy key (a quarter of all records are its),
 // against a plain DuckDB query over the same files (bench/trail-duckdb-peer.js, a separate node
 // process on the same duckdb package), alternated run by run, with each side's peak RSS from
-// /usr/bin/time. Also the sparse key of bench/trail for comparison. Writes
-// bench/results/trail-busy.json.
-//   npx tsx bench/trail-busy.ts [--mb 300] [--repeats 3]
+// /usr/bin/time and the load average around each case (rerun once if it moved by more than a core).
+// Also the sparse key of bench/trail for comparison. Writes bench/results/trail-busy.json.
+//   npm run bench -- --bench trail-busy [--quick] [--repeats N]
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildKeywarden } from "./build-cli.js";
+import { withLoad } from "./load.js";
 import { ATTACKER_KEY, generateLogs } from "./trail-gen.js";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-const arg = (name: string, def: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-};
-const MB = arg("--mb", 300);
-const REPEATS = arg("--repeats", 3);
+
+export interface TrailBusyOptions {
+  /** Megabytes of uncompressed CloudTrail JSON per case. */
+  mb: number;
+  /** Alternated pairs per case. */
+  repeats: number;
+}
+export const TRAIL_BUSY_FULL: TrailBusyOptions = { mb: 1000, repeats: 3 };
+export const TRAIL_BUSY_QUICK: TrailBusyOptions = { mb: 50, repeats: 1 };
 
 /** Wall time, peak RSS (KB, from GNU time) and stdout of one command. */
 function measured(cmd: string[]): Promise<{ ms: number; maxRssKb: number; stdout: string }> {
@@ -46,11 +50,10 @@ function measured(cmd: string[]): Promise<{ ms: number; maxRssKb: number; stdout
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
-async function keyCase(bin: string, ownerShare: number | undefined) {
+async function keyCase(bin: string, opts: TrailBusyOptions, ownerShare: number | undefined) {
   const gen = await generateLogs({
-    bytes: MB * 1e6,
+    bytes: opts.mb * 1e6,
     recordsPerFile: 1500,
     seed: 7,
     dir: join(tmpdir(), "keywarden-bench-trail"),
@@ -70,14 +73,17 @@ async function keyCase(bin: string, ownerShare: number | undefined) {
   ];
   const peerCmd = [process.execPath, join(REPO, "bench/trail-duckdb-peer.js"), gen.dir, ATTACKER_KEY];
   await measured(kwCmd); // warm-up: the page cache holds the files for both alike
-  const before = load();
-  const kw: Awaited<ReturnType<typeof measured>>[] = [];
-  const peer: Awaited<ReturnType<typeof measured>>[] = [];
-  for (let i = 0; i < REPEATS; i++) {
-    kw.push(await measured(kwCmd));
-    peer.push(await measured(peerCmd));
-    console.log(`  pair ${i + 1}: keywarden ${kw[i]?.ms} ms, DuckDB query ${peer[i]?.ms} ms`);
-  }
+  const timed = await withLoad(ownerShare ? "busy key" : "sparse key", async () => {
+    const kw: Awaited<ReturnType<typeof measured>>[] = [];
+    const peer: Awaited<ReturnType<typeof measured>>[] = [];
+    for (let i = 0; i < opts.repeats; i++) {
+      kw.push(await measured(kwCmd));
+      peer.push(await measured(peerCmd));
+      console.log(`  pair ${i + 1}: keywarden ${kw[i]?.ms} ms, DuckDB query ${peer[i]?.ms} ms`);
+    }
+    return { kw, peer };
+  });
+  const { kw, peer } = timed.result;
   const kwOut = JSON.parse(kw[0]?.stdout ?? "{}") as { events: number; groups: unknown[] };
   const peerOut = JSON.parse(peer[0]?.stdout ?? "[]") as { count: number }[];
   const kwMs = median(kw.map((r) => r.ms));
@@ -87,7 +93,16 @@ async function keyCase(bin: string, ownerShare: number | undefined) {
     records: gen.records,
     keyEvents: gen.keyEvents.length,
     uncompressedBytes: gen.uncompressedBytes,
-    loadAverage: { before, after: load() },
+    loadAverage: timed.load,
+    ...(timed.rerunBecauseOf
+      ? {
+          rerunBecauseOfLoad: {
+            load: timed.rerunBecauseOf.load,
+            keywardenRunsMs: timed.rerunBecauseOf.result.kw.map((r) => r.ms),
+            duckdbRunsMs: timed.rerunBecauseOf.result.peer.map((r) => r.ms),
+          },
+        }
+      : {}),
     keywarden: {
       command: "keywarden trail KEY --no-lookup --logs DIR --format json",
       wallMs: { median: kwMs, runs: kw.map((r) => r.ms) },
@@ -106,26 +121,41 @@ async function keyCase(bin: string, ownerShare: number | undefined) {
   };
 }
 
-const work = await mkdtemp(join(tmpdir(), "keywarden-bench-trail-busy-"));
-const bin = await buildKeywarden(work);
-console.log(`bench trail-busy: ${MB} MB of CloudTrail logs, ${REPEATS} pairs per case`);
-console.log(" busy key (a quarter of all records):");
-const busy = await keyCase(bin, 0.25);
-console.log(" sparse key (1 in 2,000 records):");
-const sparse = await keyCase(bin, undefined);
-const result = {
-  machine: { cores: availableParallelism(), node: process.version },
-  mb: MB,
-  busy,
-  sparse,
-  targets: {
-    busyWithin1_3xOfDuckdb: busy.keywardenVsDuckdb <= 1.3,
-    busyUnder500Mb: busy.keywarden.maxRssMb < 500,
-  },
-};
-const dir = join(REPO, "bench/results");
-await mkdir(dir, { recursive: true });
-await writeFile(join(dir, "trail-busy.json"), JSON.stringify(result, null, 2) + "\n");
-console.log(
-  JSON.stringify({ busy: busy.keywardenVsDuckdb, sparse: sparse.keywardenVsDuckdb, targets: result.targets }),
-);
+export async function benchTrailBusy(opts: TrailBusyOptions) {
+  // The generated logs stay cached in $TMPDIR/keywarden-bench-trail; the build is removed.
+  const work = await mkdtemp(join(tmpdir(), "keywarden-bench-trail-busy-"));
+  let busy, sparse;
+  try {
+    const bin = await buildKeywarden(work);
+    console.log(" busy key (a quarter of all records):");
+    busy = await keyCase(bin, opts, 0.25);
+    console.log(" sparse key (1 in 2,000 records):");
+    sparse = await keyCase(bin, opts, undefined);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  return {
+    machine: { cores: availableParallelism(), node: process.version },
+    mb: opts.mb,
+    busy,
+    sparse,
+    targets: {
+      busyWithin1_3xOfDuckdb: busy.keywardenVsDuckdb <= 1.3,
+      busyUnder500Mb: busy.keywarden.maxRssMb < 500,
+    },
+  };
+}
+
+export function summarizeTrailBusy(r: Awaited<ReturnType<typeof benchTrailBusy>>): string {
+  const line = (name: string, c: typeof r.busy) =>
+    `  ${name}: ${c.keyEvents} events; keywarden ${c.keywarden.wallMs.median} ms (${c.keywarden.maxRssMb} MB peak), ` +
+    `DuckDB query ${c.duckdbQuery.wallMs.median} ms (${c.duckdbQuery.maxRssMb} MB): ${c.keywardenVsDuckdb}x; ` +
+    `load ${c.loadAverage.before[0]} -> ${c.loadAverage.after[0]}`;
+  return [
+    `trail-busy: ${r.mb} MB of logs, keywarden's wall over the DuckDB query's (lower is better)`,
+    line("busy key  ", r.busy),
+    line("sparse key", r.sparse),
+    `  targets: within 1.3x of DuckDB on the busy key: ${r.targets.busyWithin1_3xOfDuckdb ? "met" : "NOT met"}; ` +
+      `under 500 MB: ${r.targets.busyUnder500Mb ? "met" : "NOT met"}`,
+  ].join("\n");
+}
