@@ -7,7 +7,7 @@
 //   npm run bench -- --bench trail-busy [--quick] [--repeats N]
 import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildKeywarden } from "./build-cli.js";
@@ -135,7 +135,6 @@ export async function benchTrailBusy(opts: TrailBusyOptions) {
     await rm(work, { recursive: true, force: true });
   }
   return {
-    machine: { cores: availableParallelism(), node: process.version },
     mb: opts.mb,
     busy,
     sparse,
