@@ -204,7 +204,10 @@ export function allUsers(
 // Rules ask for each user's keys: filtering the whole key list per user made an audit quadratic in
 // account size (5,000 users: 18 million comparisons per rule). One index per key list, rebuilt if the
 // list grew or shrank since (inventories are built, then only read).
-const keyIndexes = new WeakMap<readonly AccessKeyRecord[], { size: number; byUser: Map<string, AccessKeyRecord[]> }>();
+const keyIndexes = new WeakMap<
+  readonly AccessKeyRecord[],
+  { size: number; byUser: Map<string, AccessKeyRecord[]> }
+>();
 
 export function keysOf(inventory: Inventory, accountId: string, userName: string): AccessKeyRecord[] {
   let ix = keyIndexes.get(inventory.keys);
