@@ -6,7 +6,6 @@
 // and per run, and keywarden's own time by function (PROFILE_SDK=1: the SDK's instead).
 //   npx tsx bench/audit-profile.ts [--users 5000]
 import { Session } from "node:inspector/promises";
-import { spawn } from "node:child_process";
 import {
   IAMClient,
   ListAccessKeysCommand,
@@ -20,7 +19,7 @@ import { EmulatorClient } from "../src/emulator/client.js";
 import { startEmulator } from "../src/emulator/process.js";
 import { mapWithConcurrency } from "../src/inventory/concurrency.js";
 import { DEFAULT_THRESHOLDS } from "../src/rules/rule.js";
-import { buildAccount } from "./audit.js";
+import { buildAccount, startKeepAliveProxy } from "./audit.js";
 
 const i = process.argv.indexOf("--users");
 const USERS = i > 0 ? Number(process.argv[i + 1]) : 5000;
@@ -127,18 +126,7 @@ async function profiled<T>(label: string, run: () => Promise<T & { calls: number
 }
 
 const emulator = await startEmulator();
-const proxyScript = new URL("./keepalive-proxy.ts", import.meta.url).pathname;
-const proxy = spawn(process.execPath, ["--import", "tsx", proxyScript, emulator.endpoint], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const endpoint = await new Promise<string>((done) => {
-  let out = "";
-  proxy.stdout.setEncoding("utf8").on("data", (d: string) => {
-    out += d;
-    const m = /PROXY_URL=(\S+)/.exec(out);
-    if (m?.[1]) done(m[1]);
-  });
-});
+const { url: endpoint, child: proxy } = await startKeepAliveProxy(emulator.endpoint);
 try {
   const client = new EmulatorClient(emulator.endpoint);
   await client.reset();

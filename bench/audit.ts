@@ -313,7 +313,7 @@ async function clientSide<T>(run: () => Promise<T>): Promise<T & ClientSide> {
  * moto (werkzeug, HTTP/1.0) closes every connection after one answer, which would hide any reuse:
  * the measured runs go through a keep-alive proxy in another process (its CPU is not the client's).
  */
-async function startKeepAliveProxy(upstream: string): Promise<{ url: string; child: ChildProcess }> {
+export async function startKeepAliveProxy(upstream: string): Promise<{ url: string; child: ChildProcess }> {
   const script = new URL("./keepalive-proxy.ts", import.meta.url).pathname;
   const child = spawn(process.execPath, ["--import", "tsx", script, upstream], {
     stdio: ["ignore", "pipe", "inherit"],
