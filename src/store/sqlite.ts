@@ -94,7 +94,9 @@ function open(file: string, isDefault: boolean, options: SqliteStoreOptions): Sq
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
     // WAL: readers never block the writer. Falls back silently where WAL is impossible
     // (some network file systems); every write is still an IMMEDIATE transaction.
-    db.pragma("journal_mode = WAL");
+    // Switching a new file to WAL needs its lock for a moment, and SQLite answers BUSY at once
+    // (without the busy handler) to a process racing another for it: retry within the timeout.
+    retryBusy(() => db.pragma("journal_mode = WAL"), busyTimeoutMs);
     // A lost commit could forget that a key was created; pay the fsync.
     db.pragma("synchronous = FULL");
     db.pragma("foreign_keys = ON");
@@ -104,6 +106,20 @@ function open(file: string, isDefault: boolean, options: SqliteStoreOptions): Sq
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+function retryBusy(run: () => unknown, timeoutMs: number): void {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      run();
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code !== "string" || !code.startsWith("SQLITE_BUSY") || Date.now() >= until) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 25);
+    }
   }
 }
 
