@@ -36,12 +36,9 @@ const at = (o: Rec | null, path: string): unknown => {
 // else (`Nov 30, 2024, 8:43:17 PM`) is refused: Date would read it in the machine's time zone.
 const ISO = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i;
 
-/**
- * An event time as ISO 8601 UTC, or null when it cannot be read. Numbers are epoch seconds (AWS
- * CLI v1) or, from 1e11 up, epoch milliseconds (CloudWatch Logs, OCSF).
- */
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isDigit = (c: number) => c >= 48 && c <= 57;
+const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
 const num = (s: string, at: number, len: number) => {
   let n = 0;
   for (let i = at; i < at + len; i++) n = n * 10 + s.charCodeAt(i) - 48;
@@ -57,8 +54,7 @@ function canonicalTime(v: string): string | null {
   if (v.length !== 20 || v[4] !== "-" || v[7] !== "-" || v[10] !== "T" || v[13] !== ":" || v[16] !== ":")
     return null;
   if (v[19] !== "Z") return null;
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18])
-    if (!isDigit(v.charCodeAt(i))) return null;
+  for (const i of DIGIT_AT) if (!isDigit(v.charCodeAt(i))) return null;
   const year = num(v, 0, 4);
   const month = num(v, 5, 2);
   const day = num(v, 8, 2);
@@ -70,6 +66,10 @@ function canonicalTime(v: string): string | null {
   return `${v.slice(0, 19)}.000Z`;
 }
 
+/**
+ * An event time as ISO 8601 UTC, or null when it cannot be read. Numbers are epoch seconds (AWS
+ * CLI v1) or, from 1e11 up, epoch milliseconds (CloudWatch Logs, OCSF).
+ */
 export function parseEventTime(v: unknown): string | null {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (typeof v === "number" && Number.isFinite(v) && v > 0) {
